@@ -1,0 +1,13 @@
+"""Stage figures: accuracy curves per T and RNN vs LSTM loss as T grows (PNG)."""
+
+from seqlab.cli import run_stage
+from seqlab.figures import make_palindrome_figures
+
+
+def main(params, args):
+    for path in make_palindrome_figures(params):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    run_stage(__doc__, main)

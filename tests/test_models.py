@@ -1,0 +1,116 @@
+import pytest
+import torch
+from torch import nn
+
+from seqlab.models import REGISTRY, build_backbone, build_model, count_parameters
+from seqlab.models.cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
+from seqlab.models.recurrent import CellRecurrence
+
+B, T, I, H = 3, 7, 5, 6
+
+
+def _copy_from_torch(cell, ref: nn.RNNBase) -> None:
+    """Give the hand-written cell the fused module's weights (its two biases summed)."""
+    with torch.no_grad():
+        cell.weight_x.copy_(ref.weight_ih_l0)
+        cell.weight_h.copy_(ref.weight_hh_l0)
+        if isinstance(cell, GRUCell):  # b_hn stays separate: it sits inside r * (...)
+            cell.bias.copy_(ref.bias_ih_l0)
+            cell.bias[: 2 * H] += ref.bias_hh_l0[: 2 * H]
+            cell.bias_hn.copy_(ref.bias_hh_l0[2 * H :])
+        else:
+            cell.bias.copy_(ref.bias_ih_l0 + ref.bias_hh_l0)
+
+
+def _torch_grads(cell, ref: nn.RNNBase) -> dict[str, torch.Tensor]:
+    """The fused module's gradients, mapped onto the cell's parameter names."""
+    grads = {"weight_x": ref.weight_ih_l0.grad, "weight_h": ref.weight_hh_l0.grad, "bias": ref.bias_ih_l0.grad}
+    if isinstance(cell, GRUCell):
+        grads["bias_hn"] = ref.bias_hh_l0.grad[2 * H :]
+    return grads
+
+
+@pytest.mark.parametrize("cell_cls,ref_cls", [(RNNCell, nn.RNN), (LSTMCell, nn.LSTM), (GRUCell, nn.GRU)])
+def test_hand_written_cells_match_torch_outputs_and_gradients(cell_cls, ref_cls):
+    torch.manual_seed(0)
+    ref = ref_cls(I, H, batch_first=True)
+    cell = cell_cls(I, H)
+    _copy_from_torch(cell, ref)
+    ours = CellRecurrence(cell)
+
+    x = torch.randn(B, T, I)
+    x_ours, x_ref = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_ours = ours(x_ours)
+    out_ref, _ = ref(x_ref)
+    torch.testing.assert_close(out_ours, out_ref, atol=1e-5, rtol=1e-5)
+
+    weights = torch.randn(B, T, H)  # a loss that reads every time step
+    (out_ours * weights).sum().backward()
+    (out_ref * weights).sum().backward()
+    torch.testing.assert_close(x_ours.grad, x_ref.grad, atol=1e-5, rtol=1e-5)
+    for name, grad in _torch_grads(cell, ref).items():
+        torch.testing.assert_close(getattr(cell, name).grad, grad, atol=1e-5, rtol=1e-5, msg=name)
+
+
+def test_peephole_cell_follows_the_course_equations():
+    """Against a step-by-step reference with one matrix per gate, written from the equations."""
+    torch.manual_seed(0)
+    cell = PeepholeLSTMCell(I, H)
+    Wx = dict(zip("fioc", cell.weight_x.detach().chunk(4)))
+    Wc = dict(zip("fio", cell.weight_c.detach().chunk(3)))
+    b = dict(zip("fioc", cell.bias.detach().chunk(4)))
+    x = torch.randn(B, T, I)
+    c = torch.zeros(B, H)
+    expected = []
+    for t in range(T):
+        xt = x[:, t]
+        f = torch.sigmoid(xt @ Wx["f"].T + c @ Wc["f"].T + b["f"])
+        i = torch.sigmoid(xt @ Wx["i"].T + c @ Wc["i"].T + b["i"])
+        o = torch.sigmoid(xt @ Wx["o"].T + c @ Wc["o"].T + b["o"])
+        c = torch.sigmoid(xt @ Wx["c"].T + b["c"]) * i + c * f
+        expected.append(torch.tanh(c) * o)
+    torch.testing.assert_close(CellRecurrence(cell)(x), torch.stack(expected, 1), atol=1e-6, rtol=1e-6)
+
+
+def test_lstm_parameter_count_with_one_bias_per_gate():
+    n_i, n_h, n_o = 10, 128, 10
+    model = build_model("lstm", "cell", n_i, n_h, n_o)
+    assert count_parameters(model) == 4 * (n_h * n_i + n_h**2 + n_h) + n_o * n_h + n_o
+    # torch's fused LSTM keeps two biases per gate: 4 * N_h more parameters.
+    fused = build_model("lstm", "fused", n_i, n_h, n_o)
+    assert count_parameters(fused) == count_parameters(model) + 4 * n_h
+
+
+ALL = [(name, impl) for name, spec in REGISTRY.items() for impl in spec.impls]
+
+
+@pytest.mark.parametrize("name,impl", ALL)
+def test_every_registered_model_runs_forward_and_backward(name, impl):
+    torch.manual_seed(0)
+    model = build_model(name, impl, input_dim=10, hidden=H, num_classes=10, forget_bias=1.0)
+    x = torch.randint(0, 10, (B, T))
+    y = torch.randint(0, 10, (B,))
+    logits, loss = model(x, y)
+    assert logits.shape == (B, 10) and loss.shape == ()
+    assert model(x)[1] is None
+    loss.backward()
+    for pname, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), pname
+        assert p.grad.abs().sum() > 0, f"{pname} gets no gradient"
+
+
+@pytest.mark.parametrize("impl", ["cell", "fused"])
+def test_lstm_forget_gate_starts_at_the_configured_bias(impl):
+    backbone = build_backbone("lstm", impl, input_dim=4, hidden=H, forget_bias=1.0)
+    if impl == "cell":
+        bias = backbone.cell.bias
+    else:
+        bias = backbone.rnn.bias_ih_l0 + backbone.rnn.bias_hh_l0
+    assert torch.all(bias[H : 2 * H] == 1.0)
+
+
+def test_unknown_names_list_the_valid_ones():
+    with pytest.raises(ValueError, match="valid names: gru, lstm, peephole, rnn"):
+        build_model("transformer", "cell", 10, 8, 10)
+    with pytest.raises(ValueError, match="valid impls: cell"):
+        build_model("peephole", "fused", 10, 8, 10)

@@ -1,0 +1,85 @@
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from seqlab.params import ParamsError, load_params, parse_params
+
+
+def test_the_repository_params_load():
+    params = load_params(ROOT / "params.yaml")
+    assert params.palindrome.models == ("rnn", "lstm", "peephole", "gru")
+    assert all(params.model[m].T == (5, 10, 20) for m in params.palindrome.models)
+
+
+def test_a_scalar_length_is_one_length(default_params):
+    default_params["lstm"]["T"] = 20  # what `dvc exp run -S lstm.T=20` writes
+    assert parse_params(default_params).model["lstm"].T == (20,)
+
+
+def _set(p: dict, dotted: str, value):
+    *parents, last = dotted.split(".")
+    for k in parents:
+        p = p[k]
+    p[last] = value
+
+
+BAD = [
+    ("palindrome.models", ["rnn", "transformer"], r"'palindrome\.models'.*allowed values: gru, lstm, peephole, rnn"),
+    ("lstm.T", 1, r"'lstm\.T' has 1; palindrome lengths: each an integer >= 2"),
+    ("gru.T", [5, 0], r"'gru\.T' has 0"),
+    ("rnn.T", [], r"'rnn\.T' is empty"),
+    ("palindrome.train.lr", 0, r"'palindrome\.train\.lr' must be a positive number"),
+    ("palindrome.train.lr", -1e-3, r"'palindrome\.train\.lr' must be a positive number"),
+    ("palindrome.train.batch_size", 0, r"'palindrome\.train\.batch_size' must be >= 1"),
+    ("palindrome.train.steps", -5, r"'palindrome\.train\.steps' must be >= 1"),
+    ("palindrome.train.steps", 1.5, r"'palindrome\.train\.steps' must be an integer"),
+    ("peephole.impl", "fused", r"'peephole\.impl' is 'fused'; allowed values: cell"),
+    ("lstm.impl", "cudnn", r"'lstm\.impl' is 'cudnn'; allowed values: cell, fused"),
+    ("palindrome.train.device", "tpu", r"'palindrome\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
+    ("palindrome.data.base", 1, r"'palindrome\.data\.base' must be >= 2"),
+    ("palindrome.evaluate.target_acc", 1.5, r"'palindrome\.evaluate\.target_acc' must be <= 1"),
+]
+
+
+@pytest.mark.parametrize("key,value,message", BAD, ids=[f"{k}={v}" for k, v, _ in BAD])
+def test_bad_values_name_the_key_and_the_allowed_values(default_params, key, value, message):
+    _set(default_params, key, value)
+    with pytest.raises(ParamsError, match=message):
+        parse_params(default_params)
+
+
+def test_a_length_with_too_few_palindromes_is_refused(default_params):
+    default_params["palindrome"]["data"]["base"] = 2
+    default_params["rnn"]["T"] = [2, 5]
+    with pytest.raises(ParamsError, match=r"'rnn\.T' has 2: with palindrome\.data\.base=2 only 2 distinct"):
+        parse_params(default_params)
+
+
+def test_a_missing_key_is_named(default_params):
+    del default_params["palindrome"]["train"]["hidden"]
+    with pytest.raises(ParamsError, match=r"'palindrome\.train\.hidden' is missing"):
+        parse_params(default_params)
+
+
+@pytest.mark.parametrize("stage,model", [("generate", "lstm"), ("train", "lstm"), ("evaluate", "lstm"),
+                                         ("figures", None), ("report", None)])
+def test_a_stage_with_bad_params_exits_nonzero_and_writes_nothing(tmp_path, default_params, stage, model):
+    default_params["lstm"]["T"] = 1
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
+    cmd = [sys.executable, str(ROOT / "stages" / f"{stage}.py")] + (["--model", model] if model else [])
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "'lstm.T' has 1" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_an_unknown_model_on_the_command_line_fails_before_any_work(tmp_path, default_params):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
+    proc = subprocess.run([sys.executable, str(ROOT / "stages" / "train.py"), "--model", "transformer"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "allowed values: rnn, lstm, peephole, gru" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]

@@ -1,0 +1,139 @@
+"""End to end: the real DAG, with tiny params, in a temporary git repository.
+
+dvc repro -> outputs, metrics and MLflow runs; dvc repro again -> nothing runs;
+dvc exp run -S lstm.T=8 -> only the LSTM chain (then figures and report) runs;
+dvc metrics diff -> shows the LSTM's new metric.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+MODELS = ["rnn", "lstm", "peephole", "gru"]
+
+
+def _run(args: list[str], cwd: Path, env: dict) -> str:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout + proc.stderr
+
+
+def _ran(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("seqlab") / "repo"
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
+    for rel in filter(None, files.stdout.split("\0")):
+        src = ROOT / rel
+        if src.is_file() and not rel.startswith(("data/", "models/", "reports/", "tests/", "benchmarks/")):
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, repo / rel)
+    p = yaml.safe_load((repo / "params.yaml").read_text())
+    p["palindrome"]["data"].update(n_train=256, n_val=64, n_test=64)
+    p["palindrome"]["train"].update(seeds=[0, 1], steps=12, batch_size=32, hidden=8, eval_every=4)
+    for m in MODELS:
+        p[m]["T"] = [4, 6]
+    (repo / "params.yaml").write_text(yaml.safe_dump(p, sort_keys=False))
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DVC_ROOT", "MLFLOW_TRACKING_URI", "DVC_STAGE")}
+    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+               GIT_AUTHOR_NAME="seqlab", GIT_AUTHOR_EMAIL="seqlab@localhost",
+               GIT_COMMITTER_NAME="seqlab", GIT_COMMITTER_EMAIL="seqlab@localhost")
+    for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "tiny"]):
+        _run(cmd, repo, env)
+    return repo, env
+
+
+@pytest.fixture(scope="module")
+def first_repro(repo):
+    path, env = repo
+    return _run([sys.executable, "-m", "dvc", "repro"], path, env)
+
+
+def test_repro_builds_every_output(repo, first_repro):
+    path, _ = repo
+    assert _ran(first_repro) == {f"{s}@{m}" for s in ("generate", "train", "evaluate") for m in MODELS} | {
+        "figures", "report"}
+    for m in MODELS:
+        metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
+        assert set(metrics) == {"T4", "T6"}
+        assert all(0 <= v["test_acc_mean"] <= 1 for v in metrics.values())
+        assert sorted(p.name for p in (path / f"reports/plots/palindrome/{m}").iterdir()) == ["T4.csv", "T6.csv"]
+    for fig in ("accuracy_vs_step.png", "rnn_vs_lstm_loss.png"):
+        assert (path / "reports/figures/palindrome" / fig).read_bytes()[:4] == b"\x89PNG"
+    md = (path / "reports/report.md").read_text()
+    lstm = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
+    assert f"{lstm['T6']['test_acc_mean']:.3f} ± {lstm['T6']['test_acc_std']:.3f}" in md
+    html = (path / "reports/report.html").read_text()
+    assert html.count('src="data:image/png;base64,') == 2 and "http" not in html
+
+
+def test_repro_tracks_every_run_in_mlflow(repo, first_repro):
+    path, _ = repo
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db")
+    exp = client.get_experiment_by_name("palindrome")
+    runs = client.search_runs([exp.experiment_id], max_results=1000)
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    parents = {r.info.run_id: r for r in runs if "mlflow.parentRunId" not in r.data.tags}
+    assert len(parents) == 4 * 2 and len(children) == 4 * 2 * 2
+    results = json.loads((path / "reports/palindrome/lstm/results.json").read_text())
+    for seed in results["lengths"]["6"]["seeds"]:
+        run = client.get_run(seed["run_id"])
+        assert run.info.status == "FINISHED"
+        assert run.data.tags["mlflow.parentRunId"] == seed["parent_run_id"] in parents
+        assert run.data.tags["dvc.stage"] == "train@lstm"
+        assert run.data.metrics["test_acc"] == pytest.approx(seed["test_acc"], abs=1e-6)
+        assert len(client.get_metric_history(run.info.run_id, "train_loss")) == 12
+        assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["curve.png"]
+
+
+def test_repro_again_runs_nothing(repo, first_repro):
+    path, env = repo
+    out = _run([sys.executable, "-m", "dvc", "repro"], path, env)
+    assert _ran(out) == set() and "Data and pipelines are up to date" in out
+
+
+def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, first_repro):
+    path, env = repo
+    dvc = [sys.executable, "-m", "dvc"]
+    _run(["git", "add", "-A"], path, env)  # main carries dvc.lock and the metrics
+    _run(["git", "commit", "-qm", "baseline run"], path, env)
+    before = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
+
+    out = _run(dvc + ["exp", "run", "-S", "lstm.T=8"], path, env)
+    assert _ran(out) == {"generate@lstm", "train@lstm", "evaluate@lstm", "figures", "report"}
+    after = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
+    assert before != after and set(after) == {"T8"}
+    for m in ("rnn", "peephole", "gru"):  # untouched models keep their metrics
+        assert json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())["T4"]
+
+    diff = _run(dvc + ["metrics", "diff", "--all"], path, env)
+    assert "reports/metrics/palindrome/lstm.json" in diff and "T8.test_acc_mean" in diff
+    shown = _run(dvc + ["exp", "show", "--csv"], path, env)
+    assert "T8.test_acc_mean" in shown
+
+    # The experiment's runs carry its name in MLflow, next to the baseline's.
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db")
+    exp = client.get_experiment_by_name("palindrome")
+    new_runs = client.search_runs([exp.experiment_id], filter_string="params.T = '8'")
+    assert len(new_runs) == 1 + 2  # the parent and one run per seed
+    names = {r.data.tags.get("dvc.exp_name") for r in new_runs}
+    assert len(names) == 1 and names.pop() in shown

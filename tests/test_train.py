@@ -1,0 +1,86 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from seqlab import paths
+from seqlab.models import build_model
+from seqlab.params import parse_params
+from seqlab.seeding import seed_everything
+from seqlab.studies.palindrome import curves, evaluate_model, generate_data, steps_to_target, train_model
+from seqlab.tasks.palindrome import PalindromeTask, generate, inputs_targets
+from seqlab.train import FitConfig, TrainingDiverged, fit
+
+
+def _tensors(pals):
+    x, y = inputs_targets(pals)
+    return torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y.astype(np.int64))
+
+
+def test_an_lstm_learns_a_short_palindrome():
+    splits, _ = generate(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
+    seed_everything(0)
+    model = build_model("lstm", "cell", 10, 32, 10, forget_bias=1.0)
+    hist = fit(model, _tensors(splits["train"]), _tensors(splits["val"]),
+               FitConfig(steps=150, batch_size=32, lr=1e-2, clip_norm=10, eval_every=50), seed=0, progress=False)
+    assert hist.train_loss[-1] < hist.train_loss[0] / 10
+    assert hist.val_acc[-1] == 1.0
+
+
+class _NaNAfter(nn.Module):
+    """A model whose loss turns NaN at a known step, to exercise the loop's guard."""
+
+    def __init__(self, step: int):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(10))
+        self.calls, self.step = 0, step
+
+    def forward(self, x, y=None):
+        self.calls += 1
+        logits = self.w.expand(len(x), 10)
+        loss = nn.functional.cross_entropy(logits, y)
+        return logits, loss * float("nan") if self.calls == self.step else loss
+
+
+def test_a_nan_loss_stops_naming_model_seed_and_step():
+    data = (torch.zeros(64, 3, dtype=torch.long), torch.zeros(64, dtype=torch.long))
+    with pytest.raises(TrainingDiverged, match=r"gru T=9: loss became nan at seed 7, step 3"):
+        fit(_NaNAfter(3), data, data, FitConfig(10, 16, 1e-3, 10, 5), seed=7, name="gru T=9", progress=False)
+
+
+def test_the_same_params_and_seed_give_identical_metrics(tmp_path, monkeypatch, tiny_params):
+    """generate -> train -> evaluate twice, from scratch: byte-identical metrics and curves."""
+    params = parse_params(tiny_params)
+    outputs = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        monkeypatch.chdir(tmp_path / run)
+        for model in ("rnn", "peephole"):
+            generate_data(params, model)
+            train_model(params, model, progress=False)
+            evaluate_model(params, model)
+        # Metrics and curves, byte for byte (results.json also holds wall-clock seconds).
+        outputs.append({p.as_posix(): p.read_bytes() for d in ("metrics", "plots")
+                        for p in sorted((paths.REPORTS / d).rglob("*")) if p.is_file()})
+    a, b = outputs
+    assert len(a) == 6  # 2 models x (metrics + 2 curves)
+    assert a == b
+    metrics = json.loads(a["reports/metrics/palindrome/rnn.json"])
+    assert set(metrics) == {"T4", "T6"} and 0 <= metrics["T4"]["test_acc_mean"] <= 1
+
+
+def test_steps_to_target_and_curves():
+    seed0 = pd.DataFrame({"step": [1, 2, 3, 4], "train_loss": [4.0, 2.0, 1.0, 3.0], "train_acc": 0.5,
+                          "val_acc": [np.nan, 0.5, np.nan, 1.0]})
+    seed1 = seed0.assign(train_loss=[2.0, 2.0, 1.0, 1.0], val_acc=[np.nan, 0.99, np.nan, 0.7])
+    assert steps_to_target(seed0, 0.99) == 4
+    assert steps_to_target(seed1, 0.99) == 2
+    assert steps_to_target(seed1, 0.999) is None
+    c = curves([seed0, seed1])
+    assert c["step"].tolist() == [2, 4]
+    assert c["val_acc_mean"].tolist() == pytest.approx([0.745, 0.85])
+    assert c["train_loss_mean"].tolist() == pytest.approx([(3.0 + 2.0) / 2, (2.0 + 1.0) / 2])
+    assert c["val_acc_std"].iloc[0] == pytest.approx(np.std([0.5, 0.99], ddof=1), abs=1e-6)
