@@ -40,6 +40,7 @@ BAD = [
     ("lstm.impl", "cudnn", r"'lstm\.impl' is 'cudnn'; allowed values: cell, fused"),
     ("palindrome.train.device", "tpu", r"'palindrome\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
     ("palindrome.data.base", 1, r"'palindrome\.data\.base' must be >= 2"),
+    ("palindrome.train.forget_bias", "one", r"'palindrome\.train\.forget_bias' must be a number"),
     ("palindrome.evaluate.target_acc", 1.5, r"'palindrome\.evaluate\.target_acc' must be <= 1"),
 ]
 

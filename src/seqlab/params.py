@@ -98,6 +98,13 @@ def _int(section: dict, key: str, minimum: int | None = None) -> int:
     return value
 
 
+def _float(section: dict, key: str) -> float:
+    value = _get(section, key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParamsError(f"params.yaml: '{key}' must be a number, got {value!r}")
+    return float(value)
+
+
 def _positive_float(section: dict, key: str) -> float:
     value = _get(section, key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -139,7 +146,7 @@ def parse_params(raw: dict) -> Params:
         raise ParamsError("params.yaml: the top level must be a mapping")
 
     pal = _section(raw, "palindrome")
-    models = _int_list_or_names(pal, "palindrome.models")
+    models = _model_names(pal, "palindrome.models")
     d = _section(pal, "palindrome.data")
     data = PalindromeData(
         base=_int(d, "palindrome.data.base", minimum=2),
@@ -158,7 +165,7 @@ def parse_params(raw: dict) -> Params:
         lr=_positive_float(t, "palindrome.train.lr"),
         hidden=_int(t, "palindrome.train.hidden", minimum=1),
         clip_norm=_positive_float(t, "palindrome.train.clip_norm"),
-        forget_bias=float(_get(t, "palindrome.train.forget_bias")),
+        forget_bias=_float(t, "palindrome.train.forget_bias"),
         eval_every=_int(t, "palindrome.train.eval_every", minimum=1),
         eval_batch_size=_int(t, "palindrome.train.eval_batch_size", minimum=1),
         device=_choice(t, "palindrome.train.device", {"cpu", "cuda", "auto"}),
@@ -197,7 +204,7 @@ def parse_params(raw: dict) -> Params:
     )
 
 
-def _int_list_or_names(section: dict, key: str) -> tuple[str, ...]:
+def _model_names(section: dict, key: str) -> tuple[str, ...]:
     value = _get(section, key)
     names = value if isinstance(value, list) else [value]
     unknown = [n for n in names if n not in REGISTRY]
