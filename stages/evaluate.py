@@ -3,7 +3,7 @@
 import json
 
 from seqlab.cli import run_stage
-from seqlab.params import model_section
+from seqlab.params.palindrome import model_section, parse
 from seqlab.studies.palindrome import STUDY, evaluate_model
 from seqlab.tracking import Tracker
 
@@ -15,4 +15,4 @@ def main(params, args):
 
 
 if __name__ == "__main__":
-    run_stage(__doc__, main, lambda p: p.add_argument("--model", required=True))
+    run_stage(__doc__, parse, main, lambda p: p.add_argument("--model", required=True))

@@ -1,6 +1,7 @@
 """Stage figures: accuracy curves per T and RNN vs LSTM loss as T grows (PNG)."""
 
 from seqlab.cli import run_stage
+from seqlab.params.palindrome import parse
 from seqlab.figures import make_palindrome_figures
 
 
@@ -10,4 +11,4 @@ def main(params, args):
 
 
 if __name__ == "__main__":
-    run_stage(__doc__, main)
+    run_stage(__doc__, parse, main)

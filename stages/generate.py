@@ -1,6 +1,7 @@
 """Stage generate@<model>: seeded palindrome splits for every length in <model>.T."""
 
 from seqlab.cli import run_stage
+from seqlab.params.palindrome import parse
 from seqlab.studies.palindrome import generate_data
 
 
@@ -10,4 +11,4 @@ def main(params, args):
 
 
 if __name__ == "__main__":
-    run_stage(__doc__, main, lambda p: p.add_argument("--model", required=True))
+    run_stage(__doc__, parse, main, lambda p: p.add_argument("--model", required=True))

@@ -1,6 +1,7 @@
 """Stage report: reports/report.md and a self-contained reports/report.html."""
 
 from seqlab.cli import run_stage
+from seqlab.params.palindrome import parse
 from seqlab.report import write_report
 from seqlab.tracking import git_commit
 
@@ -11,4 +12,4 @@ def main(params, args):
 
 
 if __name__ == "__main__":
-    run_stage(__doc__, main)
+    run_stage(__doc__, parse, main)

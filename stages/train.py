@@ -1,7 +1,7 @@
 """Stage train@<model>: train <model> on each of its lengths for every seed, tracked in MLflow."""
 
 from seqlab.cli import run_stage
-from seqlab.params import model_section
+from seqlab.params.palindrome import model_section, parse
 from seqlab.studies.palindrome import STUDY, train_model
 from seqlab.tracking import Tracker
 
@@ -12,4 +12,4 @@ def main(params, args):
 
 
 if __name__ == "__main__":
-    run_stage(__doc__, main, lambda p: p.add_argument("--model", required=True))
+    run_stage(__doc__, parse, main, lambda p: p.add_argument("--model", required=True))

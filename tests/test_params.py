@@ -5,18 +5,20 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from seqlab.params import ParamsError, load_params, parse_params
+from seqlab.errors import ParamsError
+from seqlab.params import load_params
+from seqlab.params.palindrome import parse
 
 
 def test_the_repository_params_load():
-    params = load_params(ROOT / "params.yaml")
+    params = load_params(parse, ROOT / "params.yaml")
     assert params.palindrome.models == ("rnn", "lstm", "peephole", "gru")
     assert all(params.model[m].T == (5, 10, 20) for m in params.palindrome.models)
 
 
 def test_a_scalar_length_is_one_length(default_params):
     default_params["lstm"]["T"] = 20  # what `dvc exp run -S lstm.T=20` writes
-    assert parse_params(default_params).model["lstm"].T == (20,)
+    assert parse(default_params).model["lstm"].T == (20,)
 
 
 def _set(p: dict, dotted: str, value):
@@ -49,20 +51,20 @@ BAD = [
 def test_bad_values_name_the_key_and_the_allowed_values(default_params, key, value, message):
     _set(default_params, key, value)
     with pytest.raises(ParamsError, match=message):
-        parse_params(default_params)
+        parse(default_params)
 
 
 def test_a_length_with_too_few_palindromes_is_refused(default_params):
     default_params["palindrome"]["data"]["base"] = 2
     default_params["rnn"]["T"] = [2, 5]
     with pytest.raises(ParamsError, match=r"'rnn\.T' has 2: with palindrome\.data\.base=2 only 2 distinct"):
-        parse_params(default_params)
+        parse(default_params)
 
 
 def test_a_missing_key_is_named(default_params):
     del default_params["palindrome"]["train"]["hidden"]
     with pytest.raises(ParamsError, match=r"'palindrome\.train\.hidden' is missing"):
-        parse_params(default_params)
+        parse(default_params)
 
 
 @pytest.mark.parametrize("stage,model", [("generate", "lstm"), ("train", "lstm"), ("evaluate", "lstm"),

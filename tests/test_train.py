@@ -8,7 +8,7 @@ from torch import nn
 
 from seqlab import paths
 from seqlab.models import build_model
-from seqlab.params import parse_params
+from seqlab.params.palindrome import parse
 from seqlab.seeding import seed_everything
 from seqlab.studies.palindrome import curves, evaluate_model, generate_data, steps_to_target, train_model
 from seqlab.tasks.palindrome import PalindromeTask, generate, inputs_targets
@@ -53,7 +53,7 @@ def test_a_nan_loss_stops_naming_model_seed_and_step():
 
 def test_the_same_params_and_seed_give_identical_metrics(tmp_path, monkeypatch, tiny_params):
     """generate -> train -> evaluate twice, from scratch: byte-identical metrics and curves."""
-    params = parse_params(tiny_params)
+    params = parse(tiny_params)
     outputs = []
     for run in ("a", "b"):
         (tmp_path / run).mkdir()

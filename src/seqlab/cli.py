@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from typing import Callable, TypeVar
 
 from seqlab.errors import DataError, ParamsError
-from seqlab.params import Params, load_params
+from seqlab.params import load_params
+
+P = TypeVar("P")
 
 
-def run_stage(description: str, body: Callable[[Params, argparse.Namespace], None],
+def run_stage(description: str, parse: Callable[[dict], P], body: Callable[[P, argparse.Namespace], None],
               add_args: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
-    """Parse arguments, validate params.yaml, run ``body``; a bad input exits 2 with one clear line.
+    """Parse arguments, validate params.yaml with the study's ``parse``, run ``body``.
+
+    A bad input exits 2 with one clear line.
 
     Validation happens before ``body`` runs, so a bad value writes nothing.
     """
@@ -21,7 +25,7 @@ def run_stage(description: str, body: Callable[[Params, argparse.Namespace], Non
         add_args(parser)
     args = parser.parse_args()
     try:
-        params = load_params()
+        params = load_params(parse)
     except ParamsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from seqlab import paths
 from seqlab.figures import LABELS
-from seqlab.params import Params
+from seqlab.params.palindrome import PalindromeParams
 
 def _pm(mean: float, std: float) -> str:
     return f"{mean:.3f} ± {std:.3f}"
@@ -28,7 +28,7 @@ def _label(model: str) -> str:
     return LABELS.get(model, model)
 
 
-def load_results(params: Params) -> dict[str, dict]:
+def load_results(params: PalindromeParams) -> dict[str, dict]:
     return {m: json.loads(paths.palindrome_results(m).read_text()) for m in params.palindrome.models}
 
 
@@ -74,7 +74,7 @@ def claims(results: dict[str, dict], target: float) -> list[str]:
     return lines
 
 
-def build_markdown(params: Params, results: dict[str, dict], commit: str) -> str:
+def build_markdown(params: PalindromeParams, results: dict[str, dict], commit: str) -> str:
     study = params.palindrome
     target = study.evaluate.target_acc
     lengths = sorted({int(T) for r in results.values() for T in r["lengths"]})
@@ -218,7 +218,7 @@ def to_html(markdown: str, base: Path) -> str:
             f"<style>{CSS}</style></head><body>\n{_embed_images(body, base)}</body></html>\n")
 
 
-def write_report(params: Params, commit: str) -> tuple[Path, Path]:
+def write_report(params: PalindromeParams, commit: str) -> tuple[Path, Path]:
     results = load_results(params)
     md = build_markdown(params, results, commit)
     paths.REPORT_MD.parent.mkdir(parents=True, exist_ok=True)

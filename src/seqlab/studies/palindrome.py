@@ -16,7 +16,7 @@ import torch
 from seqlab import paths
 from seqlab.figures import plot_run_curve
 from seqlab.models import build_model, count_parameters
-from seqlab.params import Params, model_section
+from seqlab.params.palindrome import PalindromeParams, model_section
 from seqlab.seeding import seed_everything
 from seqlab.tasks import palindrome
 from seqlab.tasks.palindrome import PalindromeTask
@@ -33,7 +33,7 @@ def write_json(path: Path, obj) -> None:
 # --- generate ---------------------------------------------------------------------------------
 
 
-def generate_data(params: Params, name: str) -> list[Path]:
+def generate_data(params: PalindromeParams, name: str) -> list[Path]:
     """Write the seeded train/val/test splits for every length in ``<name>.T``."""
     d = params.palindrome.data
     sizes = {"train": d.n_train, "val": d.n_val, "test": d.n_test}
@@ -64,7 +64,7 @@ def history_frame(hist: History) -> pd.DataFrame:
     return df.join(val, on="step")
 
 
-def train_model(params: Params, name: str, tracker=None, progress: bool = True) -> None:
+def train_model(params: PalindromeParams, name: str, tracker=None, progress: bool = True) -> None:
     """Train ``name`` on each of its lengths for every seed; save checkpoints and histories."""
     section = model_section(params, name)
     cfg = params.palindrome.train
@@ -147,7 +147,7 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
 
 
-def evaluate_model(params: Params, name: str, tracker=None) -> dict:
+def evaluate_model(params: PalindromeParams, name: str, tracker=None) -> dict:
     """Test accuracy per seed, curves and metrics for every length of ``name``."""
     section = model_section(params, name)
     target = params.palindrome.evaluate.target_acc

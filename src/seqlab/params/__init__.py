@@ -1,0 +1,110 @@
+"""The only reader of params.yaml, and the typed readers every study's schema is built from.
+
+Every stage loads params.yaml through :func:`load_params` with its study's ``parse`` before
+doing any work, so a bad value stops the stage with a message naming the key and the allowed
+values, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import yaml
+
+from seqlab import paths
+from seqlab.errors import ParamsError
+
+P = TypeVar("P")
+
+
+def load_params(parse: Callable[[dict], P], path: Path | str = paths.PARAMS) -> P:
+    """Read params.yaml and validate it with a study's ``parse``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path} not found: run the stage from the repository root")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: the top level must be a mapping")
+    return parse(raw)
+
+
+@dataclass(frozen=True)
+class MlflowConfig:
+    tracking_uri: str
+
+
+def mlflow_config(raw: dict) -> MlflowConfig:
+    uri = get(section(raw, "mlflow"), "mlflow.tracking_uri")
+    if not isinstance(uri, str) or not uri:
+        raise ParamsError(f"params.yaml: 'mlflow.tracking_uri' must be a non-empty string, got {uri!r}")
+    return MlflowConfig(tracking_uri=uri)
+
+
+# --- typed readers: each names the full key in its error -------------------------------------
+
+
+def section(raw: dict, key: str) -> dict:
+    value = raw.get(key.rsplit(".", 1)[-1])
+    if not isinstance(value, dict):
+        raise ParamsError(f"params.yaml: '{key}' must be a mapping, got {value!r}")
+    return value
+
+
+def get(mapping: dict, key: str) -> Any:
+    name = key.rsplit(".", 1)[-1]
+    if name not in mapping:
+        raise ParamsError(f"params.yaml: '{key}' is missing")
+    return mapping[name]
+
+
+def integer(mapping: dict, key: str, minimum: int | None = None) -> int:
+    value = get(mapping, key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParamsError(f"params.yaml: '{key}' must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ParamsError(f"params.yaml: '{key}' must be >= {minimum}, got {value}")
+    return value
+
+
+def number(mapping: dict, key: str) -> float:
+    value = get(mapping, key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParamsError(f"params.yaml: '{key}' must be a number, got {value!r}")
+    return float(value)
+
+
+def positive_number(mapping: dict, key: str) -> float:
+    value = get(mapping, key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ParamsError(f"params.yaml: '{key}' must be a positive number, got {value!r}")
+    return float(value)
+
+
+def choice(mapping: dict, key: str, allowed) -> str:
+    value = get(mapping, key)
+    if value not in allowed:
+        raise ParamsError(
+            f"params.yaml: '{key}' is {value!r}; allowed values: {', '.join(sorted(allowed))}"
+        )
+    return value
+
+
+def int_list(mapping: dict, key: str, minimum: int, what: str) -> tuple[int, ...]:
+    """An integer or a list of integers (so `dvc exp run -S lstm.T=20` works as typed)."""
+    value = get(mapping, key)
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ParamsError(f"params.yaml: '{key}' is empty; give {what}")
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int) or item < minimum:
+            raise ParamsError(
+                f"params.yaml: '{key}' has {item!r}; {what}: each an integer >= {minimum}"
+            )
+    if len(set(items)) != len(items):
+        raise ParamsError(f"params.yaml: '{key}' repeats a value: {items}")
+    return tuple(items)
