@@ -41,7 +41,8 @@ def _breaks(res: dict, target: float) -> tuple[int | None, int | None]:
     lengths = sorted(int(T) for T in res["lengths"])
     ok = [T for T in lengths if res["lengths"][str(T)]["test_acc_mean"] >= target]
     critical = max(ok) if ok else None
-    failing = [T for T in lengths if res["lengths"][str(T)]["test_acc_mean"] < target and (critical is None or T > critical)]
+    failing = [T for T in lengths
+               if res["lengths"][str(T)]["test_acc_mean"] < target and (critical is None or T > critical)]
     return critical, (min(failing) if failing else None)
 
 
@@ -55,7 +56,8 @@ def claims(results: dict[str, dict], target: float) -> list[str]:
     lstm = results.get("lstm", {}).get("lengths", {}).get("20")
     if lstm:
         verdict = "holds" if lstm["test_acc_mean"] >= target else "does not hold"
-        lines.append(f"- *LSTM reaches 100% at T=20*: measured test accuracy {_pm(lstm['test_acc_mean'], lstm['test_acc_std'])} "
+        measured = _pm(lstm["test_acc_mean"], lstm["test_acc_std"])
+        lines.append(f"- *LSTM reaches 100% at T=20*: measured test accuracy {measured} "
                      f"(seeds: {_per_seed(lstm)}); at the {target:.0%} bar the claim **{verdict}** in this run.")
     else:
         lines.append("- *LSTM reaches 100% at T=20*: not tested in this run (T=20 is not in `lstm.T`).")
@@ -67,7 +69,8 @@ def claims(results: dict[str, dict], target: float) -> list[str]:
                               for T, r in sorted(above.items()))
             fails = all(r["test_acc_mean"] < target for r in above.values())
             verdict = "holds" if fails else "does not hold"
-            lines.append(f"- *The vanilla RNN falls apart beyond about T=15*: measured {worst}; the claim **{verdict}** "
+            lines.append(f"- *The vanilla RNN falls apart beyond about T=15*: measured {worst}; "
+                         f"the claim **{verdict}** "
                          f"in this run (falling apart read as mean test accuracy below {target:.0%}).")
         else:
             lines.append("- *The vanilla RNN falls apart beyond about T=15*: not tested (no `rnn.T` above 15).")
@@ -122,7 +125,8 @@ def build_markdown(params: PalindromeParams, results: dict[str, dict], commit: s
                                  "parent run": f"`{s['parent_run_id']}`"})
         secs = [s["train_seconds"] for r in res["lengths"].values() for s in r["seeds"]]
         n_params = {s["n_params"] for r in res["lengths"].values() for s in r["seeds"]}
-        time_rows.append({"model": _label(model), "impl": res["impl"], "parameters": ", ".join(map(str, sorted(n_params))),
+        time_rows.append({"model": _label(model), "impl": res["impl"],
+                          "parameters": ", ".join(map(str, sorted(n_params))),
                           "runs": len(secs), "train time (s, total)": f"{sum(secs):.1f}",
                           "per run (s, mean)": f"{sum(secs) / len(secs):.1f}"})
 
@@ -141,7 +145,8 @@ def build_markdown(params: PalindromeParams, results: dict[str, dict], commit: s
         "",
         "## Palindromes: where each recurrent cell breaks as T grows",
         "",
-        "The model reads the first T−1 digits of a palindrome of length T and predicts the last, which equals the first: "
+        "The model reads the first T−1 digits of a palindrome of length T and predicts the last, "
+        "which equals the first: "
         "it must carry one digit across T−1 steps.",
         "",
         "### The course's claims, checked",

@@ -27,7 +27,6 @@ REGISTRY: dict[str, ModelSpec] = {
     "peephole": ModelSpec(PeepholeLSTMCell, None),
     "gru": ModelSpec(GRUCell, nn.GRU),
 }
-IMPLS = ("cell", "fused")
 
 
 def spec(name: str) -> ModelSpec:

@@ -44,10 +44,6 @@ class Cell(nn.Module):
     def init_state(self, batch: int, like: torch.Tensor):
         return like.new_zeros(batch, self.hidden_size)  # h(0) = 0, (B, H)
 
-    @staticmethod
-    def output(state) -> torch.Tensor:
-        return state
-
 
 class RNNCell(Cell):
     """Vanilla (Elman) RNN:  h(t) = tanh(W_x x(t) + W_h h(t-1) + b)."""
@@ -92,10 +88,6 @@ class LSTMCell(Cell):
         h = like.new_zeros(batch, self.hidden_size)
         return h, h.clone()  # (h, c), each (B, H)
 
-    @staticmethod
-    def output(state) -> torch.Tensor:
-        return state[0]
-
     def forward(self, xp: torch.Tensor, state):
         h, c = state
         z = xp + h @ self.weight_h.T  # (B, 4H)
@@ -133,10 +125,6 @@ class PeepholeLSTMCell(Cell):
     def init_state(self, batch: int, like: torch.Tensor):
         h = like.new_zeros(batch, self.hidden_size)
         return h, h.clone()
-
-    @staticmethod
-    def output(state) -> torch.Tensor:
-        return state[0]
 
     def forward(self, xp: torch.Tensor, state):
         _, c = state
