@@ -2,24 +2,11 @@ import pytest
 import torch
 from torch import nn
 
-from seqlab.models import REGISTRY, build_backbone, build_model, count_parameters
+from seqlab.models import REGISTRY, build_backbone, build_model, count_parameters, to_cell
 from seqlab.models.cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
-from seqlab.models.recurrent import CellRecurrence
+from seqlab.models.recurrent import CellRecurrence, FusedRecurrence
 
 B, T, I, H = 3, 7, 5, 6
-
-
-def _copy_from_torch(cell, ref: nn.RNNBase) -> None:
-    """Give the hand-written cell the fused module's weights (its two biases summed)."""
-    with torch.no_grad():
-        cell.weight_x.copy_(ref.weight_ih_l0)
-        cell.weight_h.copy_(ref.weight_hh_l0)
-        if isinstance(cell, GRUCell):  # b_hn stays separate: it sits inside r * (...)
-            cell.bias.copy_(ref.bias_ih_l0)
-            cell.bias[: 2 * H] += ref.bias_hh_l0[: 2 * H]
-            cell.bias_hn.copy_(ref.bias_hh_l0[2 * H :])
-        else:
-            cell.bias.copy_(ref.bias_ih_l0 + ref.bias_hh_l0)
 
 
 def _torch_grads(cell, ref: nn.RNNBase) -> dict[str, torch.Tensor]:
@@ -34,9 +21,9 @@ def _torch_grads(cell, ref: nn.RNNBase) -> dict[str, torch.Tensor]:
 def test_hand_written_cells_match_torch_outputs_and_gradients(cell_cls, ref_cls):
     torch.manual_seed(0)
     ref = ref_cls(I, H, batch_first=True)
-    cell = cell_cls(I, H)
-    _copy_from_torch(cell, ref)
-    ours = CellRecurrence(cell)
+    ours = to_cell(FusedRecurrence(ref))  # the library's weight copy, summed biases and all
+    cell = ours.cell
+    assert isinstance(cell, cell_cls)
 
     x = torch.randn(B, T, I)
     x_ours, x_ref = x.clone().requires_grad_(), x.clone().requires_grad_()

@@ -27,7 +27,7 @@ def test_an_lstm_learns_a_short_palindrome():
     hist = fit(model, _tensors(splits["train"]), _tensors(splits["val"]),
                FitConfig(steps=150, batch_size=32, lr=1e-2, clip_norm=10, eval_every=50), seed=0, progress=False)
     assert hist.train_loss[-1] < hist.train_loss[0] / 10
-    assert hist.val_acc[-1] == 1.0
+    assert hist.val_metric[-1] == 1.0
 
 
 class _NaNAfter(nn.Module):

@@ -19,7 +19,7 @@ LABELS = {"rnn": "RNN", "lstm": "LSTM", "peephole": "Peephole LSTM", "gru": "GRU
 DPI = 110
 
 
-def _save(fig, path: Path) -> Path:
+def save_figure(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # No metadata: the same curves give the same PNG bytes.
     fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
@@ -27,19 +27,24 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def plot_run_curve(history: pd.DataFrame, title: str, path: Path) -> Path:
-    """One run: train loss per step and validation accuracy (the MLflow run's artifact)."""
+def plot_run_curve(history: pd.DataFrame, title: str, path: Path, column: str = "val_acc",
+                   label: str = "validation accuracy", unit_range: bool = True) -> Path:
+    """One run: train loss per step and the validation metric (the MLflow run's artifact).
+
+    ``unit_range`` pins the metric's axis to [0, 1] (accuracies); regression metrics float.
+    """
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot(history["step"], history["train_loss"], color="0.6", lw=0.6, label="train loss")
     ax.set_xlabel("step")
     ax.set_ylabel("train loss")
     ax2 = ax.twinx()
-    val = history.dropna(subset=["val_acc"])
-    ax2.plot(val["step"], val["val_acc"], color="tab:blue", label="validation accuracy")
-    ax2.set_ylim(0, 1.02)
-    ax2.set_ylabel("validation accuracy")
+    val = history.dropna(subset=[column])
+    ax2.plot(val["step"], val[column], color="tab:blue", label=label)
+    if unit_range:
+        ax2.set_ylim(0, 1.02)
+    ax2.set_ylabel(label)
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_accuracy_curves(curves: dict[str, dict[int, pd.DataFrame]], path: Path) -> Path:
@@ -61,7 +66,7 @@ def plot_accuracy_curves(curves: dict[str, dict[int, pd.DataFrame]], path: Path)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("validation accuracy (mean ± std)")
     axes[0][-1].legend(loc="lower right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_loss_by_length(curves: dict[str, dict[int, pd.DataFrame]], models: tuple[str, ...], path: Path) -> Path:
@@ -83,7 +88,7 @@ def plot_loss_by_length(curves: dict[str, dict[int, pd.DataFrame]], models: tupl
         ax.grid(alpha=0.3)
         ax.legend()
     axes[0][0].set_ylabel("training loss (mean over seeds)")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def make_palindrome_figures(params: PalindromeParams) -> list[Path]:

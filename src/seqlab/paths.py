@@ -38,6 +38,35 @@ def palindrome_curves(model: str) -> Path:
     return REPORTS / "plots" / "palindrome" / model
 
 
+# --- every later study: the same layout, keyed by the study's name -----------------------------
+
+
+def study_data(study: str) -> Path:
+    return DATA / study
+
+
+def study_models(study: str) -> Path:
+    return MODELS / study
+
+
+def study_metrics(study: str) -> Path:
+    return REPORTS / "metrics" / f"{study}.json"
+
+
+def study_results(study: str) -> Path:
+    """Everything the report needs beyond the metrics: per-seed values, tables, examples."""
+    return REPORTS / study / "results.json"
+
+
+def study_plots(study: str) -> Path:
+    """Curves as CSV, declared as DVC plots."""
+    return REPORTS / "plots" / study
+
+
+def study_figures(study: str) -> Path:
+    return REPORTS / "figures" / study
+
+
 PALINDROME_FIGURES = REPORTS / "figures" / "palindrome"
 PALINDROME_ACCURACY_FIG = PALINDROME_FIGURES / "accuracy_vs_step.png"
 PALINDROME_LOSS_FIG = PALINDROME_FIGURES / "rnn_vs_lstm_loss.png"

@@ -1,6 +1,8 @@
 """The one training loop: Adam, gradient clipping, periodic validation, callbacks for logging.
 
-Models return (output, loss). The loop owns no logging backend: a callback receives each
+Models return (output, loss). A task says how to score an output with a :class:`Metric`
+(accuracy for classifiers, MSE for regression, bit accuracy for binary addition), so every
+study trains through the same loop. The loop owns no logging backend: a callback receives each
 validation point, and the full history comes back at the end.
 """
 
@@ -21,6 +23,25 @@ class TrainingDiverged(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Metric:
+    """How a task scores a model's output: per-sample scores, averaged over the samples."""
+
+    name: str  # "acc", "mse", "bit_acc": the column and MLflow key suffix
+    per_sample: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (output, targets) -> (B,)
+    higher_is_better: bool = True
+
+    def reached(self, value: float, target: float) -> bool:
+        return value >= target if self.higher_is_better else value <= target
+
+
+def _class_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return (logits.argmax(-1) == targets).float()  # (B, C), (B,) -> (B,)
+
+
+ACCURACY = Metric("acc", _class_accuracy)
+
+
+@dataclass(frozen=True)
 class FitConfig:
     steps: int
     batch_size: int
@@ -28,27 +49,41 @@ class FitConfig:
     clip_norm: float
     eval_every: int
     eval_batch_size: int = 4096
+    weight_decay: float = 0.0  # Adam's L2 penalty (torch adds weight_decay * w to the gradient)
+    # Early stopping: end the run at the first validation point whose metric reaches this
+    # value (None: always run every step). Used where a solved task would only burn CPU.
+    stop_at: float | None = None
 
 
 @dataclass
 class History:
     train_loss: list[float] = field(default_factory=list)  # one per step, steps 1..N
-    train_acc: list[float] = field(default_factory=list)
+    train_metric: list[float] = field(default_factory=list)  # the task's metric on each batch
     eval_step: list[int] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
+    val_metric: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    stopped_early: bool = False
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 4096) -> float:
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, metric: Metric = ACCURACY,
+             batch_size: int = 4096) -> tuple[float, float]:
+    """(metric, loss), each averaged over every sample of (x, y), in eval mode."""
     was_training = model.training
     model.eval()
-    correct = 0
+    total, loss_sum = 0.0, 0.0
     for i in range(0, len(x), batch_size):
-        logits, _ = model(x[i : i + batch_size])
-        correct += (logits.argmax(-1) == y[i : i + batch_size]).sum().item()
+        xb, yb = x[i : i + batch_size], y[i : i + batch_size]
+        out, loss = model(xb, yb)
+        total += metric.per_sample(out, yb).sum().item()
+        loss_sum += loss.item() * len(xb)  # the model's loss is a batch mean
     model.train(was_training)
-    return correct / len(x)
+    return total / len(x), loss_sum / len(x)
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 4096) -> float:
+    return evaluate(model, x, y, ACCURACY, batch_size)[0]
 
 
 def batches(n: int, batch_size: int, generator: torch.Generator):
@@ -68,17 +103,19 @@ def fit(
     name: str = "model",
     on_eval: Callable[[int, float], None] | None = None,
     progress: bool = True,
+    metric: Metric = ACCURACY,
 ) -> History:
     """Train ``model`` for ``cfg.steps`` Adam steps and return its history.
 
     Args:
-        model: returns (logits, loss) from forward(x, targets).
+        model: returns (output, loss) from forward(x, targets).
         train, val: (inputs, targets) tensors, already on the model's device.
         cfg: optimisation settings.
         seed: seeds the batch order (model init is the caller's, before building it).
         name: named in the error if the loss diverges.
-        on_eval: called with (step, val_acc) at every validation point.
+        on_eval: called with (step, val_metric) at every validation point.
         progress: show a tqdm bar (hidden automatically when stderr is not a terminal).
+        metric: scores each batch and the validation set.
 
     Raises:
         TrainingDiverged: the loss became NaN or infinite; the message names the model,
@@ -87,7 +124,7 @@ def fit(
     x, y = train
     generator = torch.Generator().manual_seed(seed)
     order = batches(len(x), cfg.batch_size, generator)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     hist = History()
     model.train()
     start = time.perf_counter()
@@ -95,7 +132,7 @@ def fit(
                mininterval=1.0, leave=False)
     for step in bar:
         idx = next(order).to(x.device)
-        logits, loss = model(x[idx], y[idx])
+        output, loss = model(x[idx], y[idx])
         if not torch.isfinite(loss):
             raise TrainingDiverged(f"{name}: loss became {loss.item()} at seed {seed}, step {step}")
         opt.zero_grad(set_to_none=True)
@@ -104,22 +141,27 @@ def fit(
         nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
         opt.step()
         hist.train_loss.append(loss.item())
-        hist.train_acc.append((logits.argmax(-1) == y[idx]).float().mean().item())
+        hist.train_metric.append(metric.per_sample(output.detach(), y[idx]).mean().item())
         if step % cfg.eval_every == 0 or step == cfg.steps:
-            acc = accuracy(model, *val, batch_size=cfg.eval_batch_size)
+            value, val_loss = evaluate(model, *val, metric=metric, batch_size=cfg.eval_batch_size)
             hist.eval_step.append(step)
-            hist.val_acc.append(acc)
-            bar.set_postfix(loss=f"{np.mean(hist.train_loss[-cfg.eval_every:]):.3f}", val_acc=f"{acc:.3f}")
+            hist.val_metric.append(value)
+            hist.val_loss.append(val_loss)
+            bar.set_postfix({"loss": f"{np.mean(hist.train_loss[-cfg.eval_every:]):.3f}",
+                             f"val_{metric.name}": f"{value:.3f}"})
             if on_eval is not None:
-                on_eval(step, acc)
+                on_eval(step, value)
+            if cfg.stop_at is not None and metric.reached(value, cfg.stop_at):
+                hist.stopped_early = step < cfg.steps
+                break
     hist.seconds = time.perf_counter() - start
     return hist
 
 
-def resolve_device(name: str) -> torch.device:
+def resolve_device(name: str, key: str = "palindrome.train.device") -> torch.device:
     """'auto' picks CUDA when it is there."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("palindrome.train.device is 'cuda' but no CUDA device is available; use 'cpu' or 'auto'")
+        raise RuntimeError(f"{key} is 'cuda' but no CUDA device is available; use 'cpu' or 'auto'")
     return torch.device(name)

@@ -60,10 +60,38 @@ def build_backbone(name: str, impl: str, input_dim: int, hidden: int, forget_bia
 
 
 def build_model(
-    name: str, impl: str, input_dim: int, hidden: int, num_classes: int, forget_bias: float = 0.0
+    name: str, impl: str, input_dim: int, hidden: int, num_classes: int, forget_bias: float = 0.0,
+    pad_index: int | None = None,
 ) -> SequenceClassifier:
     backbone = build_backbone(name, impl, input_dim, hidden, forget_bias)
-    return SequenceClassifier(backbone, input_dim, num_classes)
+    return SequenceClassifier(backbone, input_dim, num_classes, pad_index)
+
+
+def to_cell(backbone: nn.Module) -> CellRecurrence:
+    """The hand-written twin of a backbone, with the same weights (a cell backbone is returned).
+
+    torch keeps two biases per gate (b_ih + b_hh); the cells keep their sum, except the GRU's
+    b_hn, which sits inside r * (...) and stays separate. Used to look inside a trained fused
+    model step by step (gradient flow), where the fused kernel hides the hidden states' graph.
+    """
+    if isinstance(backbone, CellRecurrence):
+        return backbone
+    rnn = backbone.rnn
+    if rnn.num_layers != 1 or rnn.bidirectional:
+        raise ValueError("to_cell handles one-layer, one-direction modules")
+    name = next(n for n, s in REGISTRY.items() if s.fused is type(rnn))
+    cell = REGISTRY[name].cell(rnn.input_size, rnn.hidden_size)
+    H = rnn.hidden_size
+    with torch.no_grad():
+        cell.weight_x.copy_(rnn.weight_ih_l0)
+        cell.weight_h.copy_(rnn.weight_hh_l0)
+        if isinstance(cell, GRUCell):
+            cell.bias.copy_(rnn.bias_ih_l0)
+            cell.bias[: 2 * H] += rnn.bias_hh_l0[: 2 * H]
+            cell.bias_hn.copy_(rnn.bias_hh_l0[2 * H :])
+        else:
+            cell.bias.copy_(rnn.bias_ih_l0 + rnn.bias_hh_l0)
+    return CellRecurrence(cell).to(rnn.weight_ih_l0.device)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -108,3 +108,27 @@ def int_list(mapping: dict, key: str, minimum: int, what: str) -> tuple[int, ...
     if len(set(items)) != len(items):
         raise ParamsError(f"params.yaml: '{key}' repeats a value: {items}")
     return tuple(items)
+
+
+def choice_list(mapping: dict, key: str, allowed) -> tuple[str, ...]:
+    """A name or a list of names, each one of ``allowed``, without repeats."""
+    value = get(mapping, key)
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ParamsError(f"params.yaml: '{key}' is empty; allowed values: {', '.join(sorted(allowed))}")
+    for item in items:
+        if item not in allowed:
+            raise ParamsError(
+                f"params.yaml: '{key}' has {item!r}; allowed values: {', '.join(sorted(allowed))}"
+            )
+    if len(set(items)) != len(items):
+        raise ParamsError(f"params.yaml: '{key}' repeats a value: {items}")
+    return tuple(items)
+
+
+def fraction(mapping: dict, key: str) -> float:
+    """A number in [0, 1]: a probability, an accuracy target, a dropout rate."""
+    value = number(mapping, key)
+    if not 0.0 <= value <= 1.0:
+        raise ParamsError(f"params.yaml: '{key}' must be between 0 and 1, got {value}")
+    return value

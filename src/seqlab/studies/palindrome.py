@@ -59,8 +59,8 @@ def _tensors(pals: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torc
 
 def history_frame(hist: History) -> pd.DataFrame:
     df = pd.DataFrame({"step": np.arange(1, len(hist.train_loss) + 1), "train_loss": hist.train_loss,
-                       "train_acc": hist.train_acc})
-    val = pd.Series(hist.val_acc, index=pd.Index(hist.eval_step, name="step"), name="val_acc")
+                       "train_acc": hist.train_metric})
+    val = pd.Series(hist.val_metric, index=pd.Index(hist.eval_step, name="step"), name="val_acc")
     return df.join(val, on="step")
 
 
@@ -100,8 +100,8 @@ def train_model(params: PalindromeParams, name: str, tracker=None, progress: boo
                         steps = frame["step"].tolist()
                         tracker.log_series(run_id, {
                             "train_loss": (steps, hist.train_loss),
-                            "train_acc": (steps, hist.train_acc),
-                            "val_acc": (hist.eval_step, hist.val_acc),
+                            "train_acc": (steps, hist.train_metric),
+                            "val_acc": (hist.eval_step, hist.val_metric),
                         })
                         plot_run_curve(frame, f"{name} T={T} seed={seed}", out / "curve.png")
                         tracker.log_artifact(run_id, out / "curve.png")
