@@ -2,11 +2,11 @@
 
 from seqlab.cli import run_stage
 from seqlab.params.palindrome import parse
-from seqlab.figures import make_palindrome_figures
+from seqlab.studies.palindrome import make_figures
 
 
 def main(params, args):
-    for path in make_palindrome_figures(params):
+    for path in make_figures(params):
         print(f"wrote {path}")
 
 

@@ -1,7 +1,7 @@
 """Stage report: reports/report.md and a self-contained reports/report.html."""
 
 from seqlab.cli import run_stage
-from seqlab.params.palindrome import parse
+from seqlab.params.report import parse
 from seqlab.report import write_report
 from seqlab.tracking import git_commit
 

@@ -15,11 +15,34 @@ def default_params() -> dict:
     return yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
-@pytest.fixture
-def tiny_params(default_params) -> dict:
-    p = default_params
+def shrink(p: dict) -> dict:
+    """Every study at a size that runs in seconds: the same code paths, tiny data and models."""
     p["palindrome"]["data"].update(n_train=256, n_val=64, n_test=64)
     p["palindrome"]["train"].update(seeds=[0, 1], steps=12, batch_size=32, hidden=8, eval_every=4)
     for m in p["palindrome"]["models"]:
         p[m]["T"] = [4, 6]
+    p["recall"]["data"].update(n_train=200, n_val=50, n_test=50)
+    p["recall"]["train"].update(hidden=[2, 4], seeds=[0, 1], steps=12, batch_size=32, eval_every=4)
+    p["recall"]["report"]["examples"] = 3
+    p["addition"]["data"].update(lengths=[2, 3], eval_max_len=4, n_train=100, n_val=20, n_test=20)
+    p["addition"]["train"].update(hidden=[3], seeds=[0, 1], steps=12, batch_size=16, eval_every=4)
+    p["adding"]["T"] = [4, 6]
+    p["adding"]["data"].update(n_train=100, n_val=20, n_test=20)
+    p["adding"]["train"].update(hidden=8, seeds=[0], steps=12, batch_size=16, eval_every=4)
+    p["sweep"]["T"] = [4, 6]
+    p["sweep"]["data"].update(n_train=200, n_val=50, n_test=50)
+    p["sweep"]["train"].update(hidden=8, seeds=[0, 1], steps=12, batch_size=32, eval_every=4)
+    p["gradflow"].update(T=[4, 6], batch_size=16)
+    m = p["mnist"]
+    m["data"].update(n_train=60, n_val=20, n_test=20)
+    m["classifiers"].update(hidden=[[4], [4, 4]])
+    m["train"].update(batch_size=16, schedule={"row": {"epochs": 1, "n_train": None},
+                                               "pixel": {"epochs": 1, "n_train": 20},
+                                               "permuted": {"epochs": 1, "n_train": 20}})
+    m["autoencoder"].update(hidden=8, latent=4, epochs=1, batch_size=16)
     return p
+
+
+@pytest.fixture
+def tiny_params(default_params) -> dict:
+    return shrink(default_params)

@@ -101,3 +101,54 @@ def test_unknown_names_list_the_valid_ones():
         build_model("transformer", "cell", 10, 8, 10)
     with pytest.raises(ValueError, match="valid impls: cell"):
         build_model("peephole", "fused", 10, 8, 10)
+
+
+# --- the heads the algorithmic studies use ------------------------------------------------------
+
+
+@pytest.mark.parametrize("impl", ["cell", "fused"])
+def test_padded_classifier_reads_each_sequences_last_real_step(impl):
+    torch.manual_seed(0)
+    pad = 5
+    model = build_model("lstm", impl, 6, H, 4, pad_index=pad)
+    short, long_ = torch.tensor([[1, 2, 3]]), torch.tensor([[4, 0, 1, 2, 3]])
+    batch = torch.tensor([[1, 2, 3, pad, pad], [4, 0, 1, 2, 3]])
+    logits, _ = model(batch)
+    torch.testing.assert_close(logits[0], model(short)[0][0])
+    torch.testing.assert_close(logits[1], model(long_)[0][0])
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_regressor_and_bit_tagger_shapes_and_gradients(name):
+    from seqlab.models.recurrent import BitTagger, SequenceRegressor
+
+    torch.manual_seed(0)
+    x = torch.rand(B, T, 2)
+    reg = SequenceRegressor(build_backbone(name, REGISTRY[name].impls[-1], 2, H))
+    pred, loss = reg(x, torch.rand(B))
+    assert pred.shape == (B,) and loss.ndim == 0
+    loss.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in reg.parameters())
+    for loss_name in ("mse", "bce"):
+        tagger = BitTagger(build_backbone(name, REGISTRY[name].impls[-1], 2, H), loss_name)
+        logits, loss = tagger(x, torch.randint(0, 2, (B, T)).float())
+        assert logits.shape == (B, T)
+        loss.backward()
+        assert all(p.grad is not None for p in tagger.parameters())
+
+
+def test_bit_tagger_losses_are_mse_on_probabilities_and_bce_on_logits():
+    from seqlab.models.recurrent import BitTagger
+
+    torch.manual_seed(0)
+    x, bits = torch.rand(B, T, 2), torch.randint(0, 2, (B, T)).float()
+    backbone = build_backbone("lstm", "fused", 2, H)
+    mse, bce = BitTagger(backbone, "mse"), BitTagger(backbone, "bce")
+    bce.head.load_state_dict(mse.head.state_dict())
+    logits, loss_mse = mse(x, bits)
+    _, loss_bce = bce(x, bits)
+    torch.testing.assert_close(loss_mse, ((torch.sigmoid(logits) - bits) ** 2).mean())
+    p = torch.sigmoid(logits)
+    torch.testing.assert_close(loss_bce, -(bits * p.log() + (1 - bits) * (1 - p).log()).mean())
+    with pytest.raises(ValueError, match="valid losses: mse, bce"):
+        BitTagger(backbone, "hinge")

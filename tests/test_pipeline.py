@@ -1,8 +1,10 @@
 """End to end: the real DAG, with tiny params, in a temporary git repository.
 
-dvc repro -> outputs, metrics and MLflow runs; dvc repro again -> nothing runs;
+dvc repro -> every study's outputs, metrics and MLflow runs; dvc repro again -> nothing runs;
 dvc exp run -S lstm.T=8 -> only the LSTM chain (then figures and report) runs;
-dvc metrics diff -> shows the LSTM's new metric.
+dvc metrics diff -> shows the LSTM's new metric;
+dvc exp run -S recall.train.steps=8 -> only the recall study's stages (then the report) run.
+The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>).
 """
 
 import json
@@ -16,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, shrink
+from test_mnist_data import write_idx_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -42,11 +45,9 @@ def repo(tmp_path_factory):
         if src.is_file() and not rel.startswith(("data/", "models/", "reports/", "tests/", "benchmarks/")):
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, repo / rel)
-    p = yaml.safe_load((repo / "params.yaml").read_text())
-    p["palindrome"]["data"].update(n_train=256, n_val=64, n_test=64)
-    p["palindrome"]["train"].update(seeds=[0, 1], steps=12, batch_size=32, hidden=8, eval_every=4)
-    for m in MODELS:
-        p[m]["T"] = [4, 6]
+    p = shrink(yaml.safe_load((repo / "params.yaml").read_text()))
+    write_idx_dir(repo.parent / "mnist_idx", gz=True, n_train=80, n_test=20)
+    p["mnist"]["data"]["source"] = f"idx:{repo.parent / 'mnist_idx'}"
     (repo / "params.yaml").write_text(yaml.safe_dump(p, sort_keys=False))
 
     env = {k: v for k, v in os.environ.items() if k not in ("DVC_ROOT", "MLFLOW_TRACKING_URI", "DVC_STAGE")}
@@ -67,7 +68,8 @@ def first_repro(repo):
 def test_repro_builds_every_output(repo, first_repro):
     path, _ = repo
     assert _ran(first_repro) == {f"{s}@{m}" for s in ("generate", "train", "evaluate") for m in MODELS} | {
-        "figures", "report"}
+        f"study_{s}@{st}" for s in ("generate", "train", "evaluate", "figures") for st in STUDIES} | {
+        "figures", "gradflow_measure", "gradflow_figures", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
         assert set(metrics) == {"T4", "T6"}
@@ -79,7 +81,50 @@ def test_repro_builds_every_output(repo, first_repro):
     lstm = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
     assert f"{lstm['T6']['test_acc_mean']:.3f} ± {lstm['T6']['test_acc_std']:.3f}" in md
     html = (path / "reports/report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 2 and "http" not in html
+    assert html.count('src="data:image/png;base64,') == 2 + len(FIGURES) and "http" not in html
+
+
+STUDIES = ["recall", "addition", "adding", "sweep", "mnist"]
+FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition/accuracy_by_length.png",
+           "adding/loss.png", "sweep/accuracy_vs_length.png", "gradflow/gradient_norms.png",
+           "mnist/curves_row.png", "mnist/curves_pixel.png", "mnist/confusion_best.png",
+           "mnist/autoencoder_reconstructions.png"]
+
+
+def test_repro_builds_every_algorithmic_study(repo, first_repro):
+    path, _ = repo
+    metrics = {s: json.loads((path / f"reports/metrics/{s}.json").read_text()) for s in STUDIES + ["gradflow"]}
+    assert set(metrics["recall"]) == {"h2", "h4"}
+    assert set(metrics["addition"]) == {"L2", "L3", "bce_minus_mse"}
+    assert set(metrics["adding"]["lstm"]) == {"T4", "T6"} and set(metrics["adding"]["baseline_mse"]) == {"T4", "T6"}
+    assert set(metrics["sweep"]["critical_length"]) == set(MODELS)
+    assert all(set(metrics["gradflow"][m]) == {"T4", "T6"} for m in MODELS)
+    for fig in FIGURES:
+        assert (path / "reports/figures" / fig).read_bytes()[:4] == b"\x89PNG", fig
+    md = (path / "reports/report.md").read_text()
+    for heading in ("## Length sweep", "## Gradient flow", "## Digit recall", "## Binary addition", "## The adding task",
+                    "## Sequential MNIST"):
+        assert heading in md
+    h4 = metrics["recall"]["h4"]
+    assert f"{h4['test_acc_mean']:.3f} ± {h4['test_acc_std']:.3f}" in md
+    gru = metrics["adding"]["gru"]["T6"]
+    assert f"{gru['test_mse_mean']:.4f} ({gru['vs_baseline']:.2f}× baseline)" in md
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db")
+    mnist = metrics["mnist"]
+    assert len([k for k in mnist if k.endswith(("-row", "-pixel"))]) == 3 * 2 * 2 * 2
+    assert 0 <= mnist["autoencoder"]["recon_mse"] <= 1 and mnist["best"]["name"] in mnist
+    results = json.loads((path / "reports/mnist/results.json").read_text())
+    assert results["data"]["sizes"] == {"train": 60, "val": 20, "test": 20} and results["data"]["pool"] == 100
+    assert f"{mnist['autoencoder']['recon_mse']:.4f}" in md
+    expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4,
+                "mnist": 3 + 3 * 2 * 2 * 2 + 1}
+    for name, n in expected.items():
+        exp = client.get_experiment_by_name(name)
+        assert exp is not None, name
+        assert len(client.search_runs([exp.experiment_id], max_results=1000)) == n, name
 
 
 def test_repro_tracks_every_run_in_mlflow(repo, first_repro):
@@ -137,3 +182,12 @@ def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, firs
     assert len(new_runs) == 1 + 2  # the parent and one run per seed
     names = {r.data.tags.get("dvc.exp_name") for r in new_runs}
     assert len(names) == 1 and names.pop() in shown
+
+
+def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
+    path, env = repo
+    before = {s: (path / f"reports/metrics/{s}.json").read_text() for s in STUDIES}
+    out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "recall.train.steps=8"], path, env)
+    assert _ran(out) == {"study_train@recall", "study_evaluate@recall", "study_figures@recall", "report"}
+    for s in ("addition", "adding", "sweep", "mnist"):
+        assert (path / f"reports/metrics/{s}.json").read_text() == before[s]

@@ -10,9 +10,10 @@ from seqlab import paths
 from seqlab.models import build_model
 from seqlab.params.palindrome import parse
 from seqlab.seeding import seed_everything
-from seqlab.studies.palindrome import curves, evaluate_model, generate_data, steps_to_target, train_model
+from seqlab.studies.common import curves
+from seqlab.studies.palindrome import evaluate_model, generate_data, steps_to_target, train_model
 from seqlab.tasks.palindrome import PalindromeTask, generate, inputs_targets
-from seqlab.train import FitConfig, TrainingDiverged, fit
+from seqlab.train import FitConfig, Metric, TrainingDiverged, fit
 
 
 def _tensors(pals):
@@ -79,8 +80,38 @@ def test_steps_to_target_and_curves():
     assert steps_to_target(seed0, 0.99) == 4
     assert steps_to_target(seed1, 0.99) == 2
     assert steps_to_target(seed1, 0.999) is None
-    c = curves([seed0, seed1])
+    c = curves([seed0, seed1], "acc")
+    assert c["n_seeds"].tolist() == [2, 2]
     assert c["step"].tolist() == [2, 4]
     assert c["val_acc_mean"].tolist() == pytest.approx([0.745, 0.85])
     assert c["train_loss_mean"].tolist() == pytest.approx([(3.0 + 2.0) / 2, (2.0 + 1.0) / 2])
     assert c["val_acc_std"].iloc[0] == pytest.approx(np.std([0.5, 0.99], ddof=1), abs=1e-6)
+
+
+def test_early_stopping_ends_at_the_first_validation_point_that_reaches_the_target():
+    splits, _ = generate(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
+    seed_everything(0)
+    model = build_model("lstm", "fused", 10, 32, 10, forget_bias=1.0)
+    cfg = FitConfig(steps=400, batch_size=32, lr=1e-2, clip_norm=10, eval_every=10, stop_at=1.0)
+    hist = fit(model, _tensors(splits["train"]), _tensors(splits["val"]), cfg, seed=0, progress=False)
+    assert hist.stopped_early and hist.val_metric[-1] == 1.0
+    assert all(v < 1.0 for v in hist.val_metric[:-1])
+    assert len(hist.train_loss) == hist.eval_step[-1] < 400
+
+
+def test_a_lower_is_better_metric_stops_when_it_falls_to_the_target():
+    class Mean(nn.Module):  # predicts one learned number; loss MSE
+        def __init__(self):
+            super().__init__()
+            self.b = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x, targets=None):
+            pred = self.b.expand(len(x))
+            return pred, None if targets is None else ((pred - targets) ** 2).mean()
+
+    mse = Metric("mse", lambda pred, y: (pred - y) ** 2, higher_is_better=False)
+    x, y = torch.zeros(64, 1), torch.full((64,), 2.0)
+    hist = fit(Mean(), (x, y), (x, y), FitConfig(500, 16, 0.1, 10, 5, stop_at=0.01), seed=0, progress=False,
+               metric=mse)
+    assert hist.stopped_early and hist.val_metric[-1] <= 0.01 < hist.val_metric[0]
+    assert hist.val_loss == pytest.approx(hist.val_metric)  # the model's loss is the same MSE

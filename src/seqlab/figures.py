@@ -10,8 +10,6 @@ matplotlib.use("Agg")  # files only: stages run headless
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from seqlab import paths  # noqa: E402
-from seqlab.params.palindrome import PalindromeParams, model_section  # noqa: E402
 
 # One colour per model across every figure, so a reader learns them once.
 COLORS = {"rnn": "tab:red", "lstm": "tab:blue", "peephole": "tab:green", "gru": "tab:purple"}
@@ -89,13 +87,3 @@ def plot_loss_by_length(curves: dict[str, dict[int, pd.DataFrame]], models: tupl
         ax.legend()
     axes[0][0].set_ylabel("training loss (mean over seeds)")
     return save_figure(fig, path)
-
-
-def make_palindrome_figures(params: PalindromeParams) -> list[Path]:
-    """The palindrome study's figures, from the curves the evaluate stages wrote."""
-    curves = {m: {T: pd.read_csv(paths.palindrome_curves(m) / f"T{T}.csv") for T in model_section(params, m).T}
-              for m in params.palindrome.models}
-    return [
-        plot_accuracy_curves(curves, paths.PALINDROME_ACCURACY_FIG),
-        plot_loss_by_length(curves, ("rnn", "lstm"), paths.PALINDROME_LOSS_FIG),
-    ]

@@ -19,6 +19,9 @@ from markdown_it import MarkdownIt
 from seqlab import paths
 from seqlab.figures import LABELS
 from seqlab.params.palindrome import PalindromeParams
+from seqlab.params.report import ReportParams
+from seqlab.report_algorithmic import sections
+from seqlab.report_mnist import mnist_section
 
 def _pm(mean: float, std: float) -> str:
     return f"{mean:.3f} ± {std:.3f}"
@@ -77,7 +80,8 @@ def claims(results: dict[str, dict], target: float) -> list[str]:
     return lines
 
 
-def build_markdown(params: PalindromeParams, results: dict[str, dict], commit: str) -> str:
+def build_markdown(report_params: ReportParams, results: dict[str, dict], commit: str) -> str:
+    params = report_params.palindrome
     study = params.palindrome
     target = study.evaluate.target_acc
     lengths = sorted({int(T) for r in results.values() for T in r["lengths"]})
@@ -143,6 +147,9 @@ def build_markdown(params: PalindromeParams, results: dict[str, dict], commit: s
         f"Built from the stage outputs of one `dvc repro` at git commit `{commit}`. "
         "Every number below is read from a file a stage of that run wrote.",
         "",
+        "Contents: palindromes (the headline study) · length sweep · gradient flow · digit recall · "
+        "binary addition · adding task · sequential MNIST.",
+        "",
         "## Palindromes: where each recurrent cell breaks as T grows",
         "",
         "The model reads the first T−1 digits of a palindrome of length T and predicts the last, "
@@ -194,6 +201,8 @@ def build_markdown(params: PalindromeParams, results: dict[str, dict], commit: s
         "",
         _table(run_rows),
         "",
+        *sections(report_params),
+        *mnist_section(report_params.mnist),
     ]
     return "\n".join(md)
 
@@ -223,8 +232,8 @@ def to_html(markdown: str, base: Path) -> str:
             f"<style>{CSS}</style></head><body>\n{_embed_images(body, base)}</body></html>\n")
 
 
-def write_report(params: PalindromeParams, commit: str) -> tuple[Path, Path]:
-    results = load_results(params)
+def write_report(params: ReportParams, commit: str) -> tuple[Path, Path]:
+    results = load_results(params.palindrome)
     md = build_markdown(params, results, commit)
     paths.REPORT_MD.parent.mkdir(parents=True, exist_ok=True)
     paths.REPORT_MD.write_text(md)

@@ -15,6 +15,7 @@ import os
 import subprocess
 import time
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -57,32 +58,40 @@ def git_commit() -> str:
 
 
 class Tracker:
-    """One MLflow experiment per study; runs nested parent (model x T) -> child (seed)."""
+    """One MLflow experiment per study; runs nested parent (model x T) -> child (seed).
+
+    The store is opened on first use, not here, so a stage that fails on its inputs leaves no
+    database behind.
+    """
 
     def __init__(self, configured_uri: str, experiment: str):
-        from mlflow.tracking import MlflowClient
-
         self.uri = resolve_tracking_uri(configured_uri)
-        self.client = MlflowClient(tracking_uri=self.uri)
-        self.experiment_id = self._experiment(experiment)
+        self.experiment = experiment
         self.tags = {
             "mlflow.source.git.commit": git_commit(),
             "dvc.stage": os.environ.get("DVC_STAGE", ""),
             "dvc.exp_name": os.environ.get("DVC_EXP_NAME", ""),
         }
 
-    def _experiment(self, name: str) -> str:
+    @cached_property
+    def client(self):
+        from mlflow.tracking import MlflowClient
+
+        return MlflowClient(tracking_uri=self.uri)
+
+    @cached_property
+    def experiment_id(self) -> str:
         from mlflow.exceptions import MlflowException
 
-        found = self.client.get_experiment_by_name(name)
+        found = self.client.get_experiment_by_name(self.experiment)
         if found is not None:
             return found.experiment_id
         # Artifacts beside the store, in the main repository (not in a temporary exp copy).
-        artifacts = repo_root() / "mlartifacts" / name
+        artifacts = repo_root() / "mlartifacts" / self.experiment
         try:
-            return self.client.create_experiment(name, artifact_location=artifacts.as_uri())
+            return self.client.create_experiment(self.experiment, artifact_location=artifacts.as_uri())
         except MlflowException:  # a concurrent queued experiment created it first
-            return self.client.get_experiment_by_name(name).experiment_id
+            return self.client.get_experiment_by_name(self.experiment).experiment_id
 
     @contextmanager
     def run(self, name: str, params: dict, parent_id: str | None = None, tags: dict | None = None) -> Iterator[str]:

@@ -91,7 +91,7 @@ def to_cell(backbone: nn.Module) -> CellRecurrence:
             cell.bias_hn.copy_(rnn.bias_hh_l0[2 * H :])
         else:
             cell.bias.copy_(rnn.bias_ih_l0 + rnn.bias_hh_l0)
-    return CellRecurrence(cell).to(rnn.weight_ih_l0.device)
+    return CellRecurrence(cell).to(rnn.weight_ih_l0.device, rnn.weight_ih_l0.dtype)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -1,0 +1,60 @@
+"""Figures for the sequential-MNIST study: learning curves, a confusion matrix, reconstructions.
+
+Same conventions as seqlab.figures: PNG only, one colour per recurrent kind, no metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from seqlab.figures import COLORS, save_figure
+
+HIDDEN_STYLE = ["-", "--", ":", "-."]
+
+
+def plot_curves(curves: dict[str, pd.DataFrame], title: str, path: Path) -> Path:
+    """Validation accuracy and training loss per epoch for every model of one view.
+    Colour: RNN / LSTM / GRU; line style: hidden layout; thin: bidirectional."""
+    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+    layouts = sorted({n.split("-")[1] for n in curves}, key=lambda h: (h.count("x"), h))
+    for name, c in sorted(curves.items()):
+        kind, hidden, direction, _ = name.split("-")
+        style = dict(color=COLORS.get(kind), ls=HIDDEN_STYLE[layouts.index(hidden) % 4],
+                     lw=0.9 if direction == "bi" else 1.8, label=f"{kind.upper()} {hidden} {direction}")
+        ax_acc.plot(c["step"], c["val_acc_mean"], marker=".", **style)
+        ax_loss.plot(c["step"], c["train_loss_mean"], **style)
+    ax_acc.set(xlabel="training step (a point per epoch)", ylabel="validation accuracy", ylim=(0, 1.0))
+    ax_loss.set(xlabel="training step", ylabel="training loss (mean per epoch)", yscale="log")
+    ax_loss.legend(fontsize=6, ncol=2)
+    fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def plot_confusion(cm: np.ndarray, class_names: list[str], model: str, path: Path) -> Path:
+    """Test confusion matrix: rows are the true class, columns the prediction."""
+    fig, ax = plt.subplots(figsize=(5.6, 5), layout="constrained")
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color="white" if v > cm.max() / 2 else "black")
+    ax.set(xticks=range(len(class_names)), yticks=range(len(class_names)), xlabel="predicted", ylabel="true",
+           title=f"Best classifier on validation: {model} (test set)")
+    ax.set_xticklabels(class_names, rotation=45, ha="right", fontsize=7)
+    ax.set_yticklabels(class_names, fontsize=7)
+    return save_figure(fig, path)
+
+
+def plot_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, path: Path) -> Path:
+    """Test digits (top row) above the autoencoder's row-by-row reconstructions (bottom row)."""
+    n = len(originals)
+    fig, axes = plt.subplots(2, n, figsize=(1.1 * n, 2.5), layout="constrained")
+    for i in range(n):
+        for row, img in enumerate((originals[i], reconstructions[i])):
+            axes[row][i].imshow(img, cmap="gray_r", vmin=0, vmax=1)
+            axes[row][i].axis("off")
+    axes[0][0].set_title("original", fontsize=8, loc="left")
+    axes[1][0].set_title("reconstruction", fontsize=8, loc="left")
+    return save_figure(fig, path)

