@@ -84,6 +84,6 @@ def mnist_section(p) -> list[str]:
         "",
         _fig("autoencoder_reconstructions.png", "Test digits above their reconstructions"),
         "",
-        f"MLflow experiment `mnist`: a parent run per view and one for the autoencoder, a child run per model.",
+        "MLflow experiment `mnist`: a parent run per view and one for the autoencoder, a child run per model.",
         "",
     ]

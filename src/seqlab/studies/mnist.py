@@ -141,7 +141,6 @@ def train(p: MnistParams, tracker=None) -> None:
     jobs = sorted(((p, a) for a in archs), key=lambda j: -_cost(j[1]))
     workers = 1 if resolve_device(p.device, "mnist.train.device").type == "cuda" else p.workers
     results = dict(zip([a["name"] for _, a in jobs], run_parallel(_train_job, jobs, workers, "mnist")))
-    o = p.optim
     for view in [*p.views, AUTOENCODER]:
         group = [a for a in archs if (a["view"] == view and a["kind"] != AUTOENCODER)
                  or (view == AUTOENCODER and a["kind"] == AUTOENCODER)]
