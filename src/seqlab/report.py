@@ -21,7 +21,6 @@ from seqlab.figures import LABELS
 from seqlab.params.palindrome import PalindromeParams
 from seqlab.params.report import ReportParams
 from seqlab.report_algorithmic import sections
-from seqlab.report_mnist import mnist_section
 
 def _pm(mean: float, std: float) -> str:
     return f"{mean:.3f} ± {std:.3f}"
@@ -148,7 +147,7 @@ def build_markdown(report_params: ReportParams, results: dict[str, dict], commit
         "Every number below is read from a file a stage of that run wrote.",
         "",
         "Contents: palindromes (the headline study) · length sweep · gradient flow · digit recall · "
-        "binary addition · adding task · sequential MNIST.",
+        "binary addition · adding task.",
         "",
         "## Palindromes: where each recurrent cell breaks as T grows",
         "",
@@ -202,7 +201,6 @@ def build_markdown(report_params: ReportParams, results: dict[str, dict], commit
         _table(run_rows),
         "",
         *sections(report_params),
-        *mnist_section(report_params.mnist),
     ]
     return "\n".join(md)
 
