@@ -12,30 +12,20 @@ import re
 from dataclasses import asdict
 from pathlib import Path
 
-import pandas as pd
 import yaml
 from markdown_it import MarkdownIt
 
 from seqlab import paths
-from seqlab.figures import LABELS
 from seqlab.params.palindrome import PalindromeParams
 from seqlab.params.report import ReportParams
+from seqlab.report_algorithmic import label as _label
+from seqlab.report_algorithmic import pm as _pm
 from seqlab.report_algorithmic import sections
-
-def _pm(mean: float, std: float) -> str:
-    return f"{mean:.3f} ± {std:.3f}"
-
-
-def _label(model: str) -> str:
-    return LABELS.get(model, model)
+from seqlab.report_algorithmic import table as _table
 
 
 def load_results(params: PalindromeParams) -> dict[str, dict]:
     return {m: json.loads(paths.palindrome_results(m).read_text()) for m in params.palindrome.models}
-
-
-def _table(rows: list[dict]) -> str:
-    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
 
 
 def _breaks(res: dict, target: float) -> tuple[int | None, int | None]:

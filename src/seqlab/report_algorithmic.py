@@ -18,19 +18,22 @@ def _read(path: Path):
     return json.loads(Path(path).read_text())
 
 
-def _table(rows: list[dict]) -> str:
+# Formatting shared by every section of the report (report.py's too).
+
+
+def table(rows: list[dict]) -> str:
     return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
 
 
-def _pm(mean: float, std: float, digits: int = 3) -> str:
+def pm(mean: float, std: float, digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def _label(m: str) -> str:
+def label(m: str) -> str:
     return LABELS.get(m, m)
 
 
-def _fig(study: str, name: str, alt: str) -> str:
+def fig(study: str, name: str, alt: str) -> str:
     return f"![{alt}]({(paths.study_figures(study) / name).relative_to(paths.REPORTS)})"
 
 
@@ -59,7 +62,7 @@ def recall_section(p) -> list[str]:
     for h in p.hidden:
         m = res["metrics"][f"h{h}"]
         runs = [r for r in res["runs"] if r["hidden"] == h]
-        rows.append({"hidden": h, "parameters": runs[0]["n_params"], "test accuracy": _pm(m["test_acc_mean"], m["test_acc_std"]),
+        rows.append({"hidden": h, "parameters": runs[0]["n_params"], "test accuracy": pm(m["test_acc_mean"], m["test_acc_std"]),
                      "per seed": ", ".join(f"{r['test_acc']:.3f}" for r in runs)})
     examples = [{"input": " ".join(map(str, e["input"])), "truth": e["truth"],
                  **{f"h={h}": e["predicted"][str(h)] for h in p.hidden}} for e in res["examples"]]
@@ -73,13 +76,13 @@ def recall_section(p) -> list[str]:
         "",
         f"### Test accuracy (mean ± std over {len(t.seeds)} seeds)",
         "",
-        _table(rows),
+        table(rows),
         "",
-        _fig("recall", "accuracy_by_hidden.png", "Recall accuracy by hidden size"),
+        fig("recall", "accuracy_by_hidden.png", "Recall accuracy by hidden size"),
         "",
         f"### Test examples (seed {res['example_seed']}'s models)",
         "",
-        _table(examples),
+        table(examples),
         "",
         f"Data: {meta['sizes']['train']} / {meta['sizes']['val']} / {meta['sizes']['test']} train/val/test sequences, "
         f"data seed {meta['seed']}; {meta['test_in_train']:.1%} of test sequences also occur in train "
@@ -106,8 +109,8 @@ def addition_section(p) -> list[str]:
                 steps = [r["steps_to_99"] for r in own if (r["L"], r["hidden"], r["loss"]) == (L, h, loss)]
                 reached = [s for s in steps if s is not None]
                 rows.append({"L": L, "hidden": h, "loss": "cross-entropy" if loss == "bce" else "MSE",
-                             "bit accuracy": _pm(m["bit_acc_mean"], m["bit_acc_std"]),
-                             "whole-sum accuracy": _pm(m["sum_acc_mean"], m["sum_acc_std"]),
+                             "bit accuracy": pm(m["bit_acc_mean"], m["bit_acc_std"]),
+                             "whole-sum accuracy": pm(m["sum_acc_mean"], m["sum_acc_std"]),
                              f"whole-sum at L={top}": f"{m[f'sum_acc_at_L{top}']:.3f}",
                              "steps to 99% bits": (f"{sum(reached) / len(reached):.0f} ({len(reached)}/{len(steps)})"
                                                    if reached else f"never (0/{len(steps)})")})
@@ -143,11 +146,11 @@ def addition_section(p) -> list[str]:
     lines += [
         f"### Results at the training length (mean ± std over {len(p.train.seeds)} seeds)",
         "",
-        _table(rows),
+        table(rows),
         "",
-        _fig("addition", "mse_vs_bce.png", "MSE vs cross-entropy"),
+        fig("addition", "mse_vs_bce.png", "MSE vs cross-entropy"),
         "",
-        _fig("addition", "accuracy_by_length.png", "Accuracy against evaluation length"),
+        fig("addition", "accuracy_by_length.png", "Accuracy against evaluation length"),
         "",
         f"Data: {res['data']['sizes']['n_train']} random training problems per L and {res['data']['sizes']['n_test']} "
         f"test problems per evaluation length, data seed {res['data']['seed']}. There are only 4^L distinct problems, so "
@@ -171,13 +174,13 @@ def adding_section(p) -> list[str]:
     n = len(p.train.seeds)
     rows = [{"model": "predict the mean (baseline)", **{f"T={T}": f"{base[f'T{T}']:.4f}" for T in p.T}}]
     for m in p.models:
-        rows.append({"model": _label(m), **{
+        rows.append({"model": label(m), **{
             f"T={T}": (f"{metrics[m][f'T{T}']['test_mse_mean']:.4f}"
                        + (f" ± {metrics[m][f'T{T}']['test_mse_std']:.4f}" if n > 1 else "")
                        + f" ({metrics[m][f'T{T}']['vs_baseline']:.2f}× baseline)") for T in p.T}})
     solved = []
     for T in p.T:
-        who = [_label(m) for m in p.models if metrics[m][f"T{T}"]["seeds_solved"] == n]
+        who = [label(m) for m in p.models if metrics[m][f"T{T}"]["seeds_solved"] == n]
         solved.append(f"T={T}: {', '.join(who) if who else 'none'}")
     return [
         "## The adding task (Hochreiter & Schmidhuber 1997)",
@@ -189,15 +192,15 @@ def adding_section(p) -> list[str]:
         "",
         f"### Test MSE ({'mean ± std over ' + str(n) + ' seeds' if n > 1 else 'seed ' + str(p.train.seeds[0])})",
         "",
-        _table(rows),
+        table(rows),
         "",
         f"Solved (test MSE below {res['solved_mse']} for every seed): " + "; ".join(solved) + ".",
         "",
-        _fig("adding", "loss.png", "Adding task training loss"),
+        fig("adding", "loss.png", "Adding task training loss"),
         "",
         f"Training: hidden {p.hidden}, Adam lr {p.train.lr}, batch {p.train.batch_size}, {p.train.steps} steps, clip "
         f"{p.train.clip_norm}, forget bias {p.train.forget_bias}; implementations "
-        f"{', '.join(f'{_label(m)} {p.impls[m]}' for m in p.models)}; {_cost(res['runs'])}. MLflow experiment `adding`.",
+        f"{', '.join(f'{label(m)} {p.impls[m]}' for m in p.models)}; {_cost(res['runs'])}. MLflow experiment `adding`.",
         "",
     ]
 
@@ -209,7 +212,7 @@ def sweep_section(p) -> list[str]:
     res = _read(paths.study_results("sweep"))
     metrics = res["metrics"]
     n = len(p.train.seeds)
-    acc_rows = [{"model": _label(m), **{f"T={T}": _pm(metrics[m][f"T{T}"]["test_acc_mean"], metrics[m][f"T{T}"]["test_acc_std"])
+    acc_rows = [{"model": label(m), **{f"T={T}": pm(metrics[m][f"T{T}"]["test_acc_mean"], metrics[m][f"T{T}"]["test_acc_std"])
                                           for T in p.T}} for m in p.models]
     crit_rows = []
     for m in p.models:
@@ -217,7 +220,7 @@ def sweep_section(p) -> list[str]:
         note = ""
         if c is not None and f is not None and f < c:
             note = f"not monotone: below target at T={f}, above again at T={c}"
-        crit_rows.append({"model": _label(m), "critical length": c if c is not None else "none",
+        crit_rows.append({"model": label(m), "critical length": c if c is not None else "none",
                           "first T below target": f if f is not None else f"none up to {max(p.T)}", "note": note})
     runs = res["runs"]
     stopped = sum(r["stopped_early"] for r in runs)
@@ -227,13 +230,13 @@ def sweep_section(p) -> list[str]:
         f"Every cell on palindromes of length T ∈ {{{', '.join(map(str, p.T))}}}. The *critical length* is the largest "
         f"T at which mean test accuracy reaches {p.target_acc:.0%}.",
         "",
-        _table(crit_rows),
+        table(crit_rows),
         "",
-        _fig("sweep", "accuracy_vs_length.png", "Test accuracy against T"),
+        fig("sweep", "accuracy_vs_length.png", "Test accuracy against T"),
         "",
         f"### Test accuracy (mean ± std over {n} seeds)",
         "",
-        _table(acc_rows),
+        table(acc_rows),
         "",
         f"Settings, lighter than the headline study to afford T up to {max(p.T)}: {p.n_train} training palindromes "
         f"(fewer where the space is smaller), seeds {list(p.train.seeds)}, at most {p.train.steps} steps, hidden "
@@ -255,7 +258,7 @@ def gradflow_section(p) -> list[str]:
         for T in p.T:
             e = metrics[m][f"T{T}"]
             fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
-            rows.append({"model": _label(m), "T": T, "decay/step at init": fmt(e["decay_init"]),
+            rows.append({"model": label(m), "T": T, "decay/step at init": fmt(e["decay_init"]),
                          "decay/step trained": fmt(e["decay_trained"]),
                          "‖∂L/∂s(1)‖ / ‖∂L/∂s(T−1)‖ init": f"{e['ratio_first_last_init']:.3g}",
                          "trained": f"{e['ratio_first_last_trained']:.3g}",
@@ -272,9 +275,9 @@ def gradflow_section(p) -> list[str]:
         "vanishes going back in time. *Trained* is the sweep's model (seed "
         f"{p.seed}); *init* is the same network before its first step.",
         "",
-        _table(rows),
+        table(rows),
         "",
-        _fig("gradflow", "gradient_norms.png", "Gradient norm against time step"),
+        fig("gradflow", "gradient_norms.png", "Gradient norm against time step"),
         "",
     ]
 

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from seqlab import paths
+from seqlab.report_algorithmic import fig
 
 # Published pixel-by-pixel MNIST test accuracies, each trained on the full 60,000 training
 # images: the anchors the report shows beside this run's numbers (citations, not results).
@@ -16,10 +17,6 @@ ANCHORS = [
     ("LSTM", "87.2%", "Bai et al. 2018, An Empirical Evaluation of Generic Convolutional and Recurrent Networks"),
     ("GRU", "96.2%", "Bai et al. 2018"),
 ]
-
-
-def _fig(name: str, alt: str) -> str:
-    return f"![{alt}]({(paths.study_figures('mnist') / name).relative_to(paths.REPORTS)})"
 
 
 def mnist_section(p) -> list[str]:
@@ -62,8 +59,8 @@ def mnist_section(p) -> list[str]:
         "Steps/s is training steps (forward, backward, Adam) per second of wall time, with two runs training side "
         "by side on one CPU thread each.",
         "",
-        *[_fig(f"curves_{v}.png", f"{v} learning curves") + "\n" for v in p.views],
-        _fig("confusion_best.png", "Confusion matrix of the best classifier"),
+        *[fig("mnist", f"curves_{v}.png", f"{v} learning curves") + "\n" for v in p.views],
+        fig("mnist", "confusion_best.png", "Confusion matrix of the best classifier"),
         "",
         "### Published anchors (pixel by pixel, full 60,000-image training set)",
         "",
@@ -82,7 +79,7 @@ def mnist_section(p) -> list[str]:
         f"classifier's {by_view.get('row', float('nan')):.3f}. The course report reached 99.04% validation accuracy on "
         "the full MNIST.",
         "",
-        _fig("autoencoder_reconstructions.png", "Test digits above their reconstructions"),
+        fig("mnist", "autoencoder_reconstructions.png", "Test digits above their reconstructions"),
         "",
         "MLflow experiment `mnist`: a parent run per view and one for the autoencoder, a child run per model.",
         "",
