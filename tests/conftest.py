@@ -36,9 +36,9 @@ def shrink(p: dict) -> dict:
     m = p["mnist"]
     m["data"].update(n_train=60, n_val=20, n_test=20)
     m["classifiers"].update(hidden=[[4], [4, 4]])
-    m["train"].update(batch_size=16, schedule={"row": {"epochs": 1, "n_train": None},
-                                               "pixel": {"epochs": 1, "n_train": 20},
-                                               "permuted": {"epochs": 1, "n_train": 20}})
+    m["train"].update(schedule={"row": {"epochs": 1, "n_train": None, "batch_size": 16},
+                                "pixel": {"epochs": 1, "n_train": 20, "batch_size": 16},
+                                "permuted": {"epochs": 1, "n_train": 20, "batch_size": 16}})
     m["autoencoder"].update(hidden=8, latent=4, epochs=1, batch_size=16)
     return p
 

@@ -5,6 +5,7 @@ from torch import nn
 
 from seqlab.models import count_parameters
 from seqlab.models.image import (
+    CHRONO,
     KINDS,
     VIEWS,
     ImageClassifier,
@@ -191,6 +192,58 @@ def test_lstm_forget_gate_bias_starts_at_the_given_value_everywhere():
     for lstm in (ae.encoder, ae.decoder):
         assert torch.all(lstm.bias_ih_l0[6:12] == 2.5) and torch.all(lstm.bias_hh_l0[6:12] == 0)
     StackedRecurrence("gru", 28, (4,), forget_bias=2.5)  # no forget gate: ignored, not an error
+
+
+def _bias_blocks(layer: nn.RNNBase, suffix: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(b_ih, b_hh) of one direction, each as (gates, H) blocks in torch's gate order."""
+    H = layer.hidden_size
+    return (getattr(layer, "bias_ih_l0" + suffix).detach().view(-1, H),
+            getattr(layer, "bias_hh_l0" + suffix).detach().view(-1, H))
+
+
+def test_chrono_spreads_lstm_memory_over_the_whole_sequence():
+    torch.manual_seed(0)
+    model = ImageClassifier("lstm", "pixel", (64, 32), bidirectional=True, forget_bias=CHRONO)
+    forget = []
+    for layer in model.recurrence.layers:
+        for suffix in ("", "_reverse"):
+            (b_i, b_f, _, _), (h_i, h_f, _, _) = _bias_blocks(layer, suffix)
+            # log u, u ~ U(1, T-1): every value in [0, log 783], and the input gate mirrors it
+            assert b_f.min() >= 0 and b_f.max() <= torch.log(torch.tensor(783.0)) + 1e-6
+            assert torch.equal(b_i, -b_f) and not h_i.any() and not h_f.any()
+            forget.append(b_f)
+    forget = torch.cat(forget)
+    # The time scales e^b are uniform on [1, 783]: their mean is about 392, and every unit
+    # of every layer and direction gets its own draw.
+    assert 330 < forget.exp().mean() < 450 and len(forget.unique()) == len(forget)
+    # The row view spans 28 steps, so its memories stay within 27 steps.
+    row = ImageClassifier("lstm", "row", (64,), forget_bias=CHRONO).recurrence.layers[0]
+    assert _bias_blocks(row, "")[0][1].max() <= torch.log(torch.tensor(27.0)) + 1e-6
+
+
+def test_chrono_sets_the_gru_update_gate_and_leaves_the_rnn_alone():
+    torch.manual_seed(0)
+    gru = ImageClassifier("gru", "pixel", (16,), forget_bias=CHRONO).recurrence.layers[0]
+    (b_r, b_z, b_n), (h_r, h_z, h_n) = _bias_blocks(gru, "")
+    assert b_z.min() >= 0 and b_z.max() > 3 and not h_z.any()  # z near 1 keeps the state
+    assert h_n.abs().sum() > 0 and b_r.abs().max() < 0.3  # torch's init elsewhere: U(-1/4, 1/4)
+    torch.manual_seed(0)
+    rnn = ImageClassifier("rnn", "pixel", (16,), forget_bias=CHRONO)
+    torch.manual_seed(0)
+    assert all(torch.equal(a, b) for a, b in zip(rnn.parameters(), ImageClassifier("rnn", "pixel", (16,)).parameters()))
+
+
+def test_chrono_is_seeded_and_rejects_what_it_cannot_use():
+    def biases(seed):
+        torch.manual_seed(seed)
+        return LSTMAutoencoder(hidden=8, latent=4, dropout=0.0, forget_bias=CHRONO).encoder.bias_ih_l0.detach()
+
+    assert torch.equal(biases(1), biases(1)) and not torch.equal(biases(1), biases(2))
+    assert biases(1)[8:16].max() <= torch.log(torch.tensor(27.0)) + 1e-6  # the autoencoder's 28 rows
+    with pytest.raises(ValueError, match="number or 'chrono'"):
+        StackedRecurrence("lstm", 1, (4,), forget_bias="crono", t_max=784)
+    with pytest.raises(ValueError, match="t_max >= 2"):
+        StackedRecurrence("gru", 1, (4,), forget_bias=CHRONO)
 
 
 def test_describe_gives_short_labels():

@@ -4,6 +4,7 @@ dvc repro -> every study's outputs, metrics and MLflow runs; dvc repro again -> 
 dvc exp run -S lstm.T=8 -> only the LSTM chain (then figures and report) runs;
 dvc metrics diff -> shows the LSTM's new metric;
 dvc exp run -S recall.train.steps=8 -> only the recall study's stages (then the report) run.
+The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>).
 """
 
 import json
@@ -14,10 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from conftest import ROOT, shrink
+from test_mnist_data import write_idx_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +47,8 @@ def repo(tmp_path_factory):
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, repo / rel)
     p = shrink(yaml.safe_load((repo / "params.yaml").read_text()))
+    write_idx_dir(repo.parent / "mnist_idx", gz=True, n_train=80, n_test=20)
+    p["mnist"]["data"]["source"] = f"idx:{repo.parent / 'mnist_idx'}"
     (repo / "params.yaml").write_text(yaml.safe_dump(p, sort_keys=False))
 
     env = {k: v for k, v in os.environ.items() if k not in ("DVC_ROOT", "MLFLOW_TRACKING_URI", "DVC_STAGE")}
@@ -80,9 +85,11 @@ def test_repro_builds_every_output(repo, first_repro):
     assert html.count('src="data:image/png;base64,') == 2 + len(FIGURES) and "http" not in html
 
 
-STUDIES = ["recall", "addition", "adding", "sweep"]
+STUDIES = ["recall", "addition", "adding", "sweep", "mnist"]
 FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition/accuracy_by_length.png",
-           "adding/loss.png", "sweep/accuracy_vs_length.png", "gradflow/gradient_norms.png"]
+           "adding/loss.png", "sweep/accuracy_vs_length.png", "gradflow/gradient_norms.png",
+           "mnist/curves_row.png", "mnist/curves_pixel.png", "mnist/confusion_best.png",
+           "mnist/autoencoder_reconstructions.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):
@@ -96,7 +103,8 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
     for fig in FIGURES:
         assert (path / "reports/figures" / fig).read_bytes()[:4] == b"\x89PNG", fig
     md = (path / "reports/report.md").read_text()
-    for heading in ("## Length sweep", "## Gradient flow", "## Digit recall", "## Binary addition", "## The adding task"):
+    for heading in ("## Length sweep", "## Gradient flow", "## Digit recall", "## Binary addition", "## The adding task",
+                    "## Sequential MNIST"):
         assert heading in md
     h4 = metrics["recall"]["h4"]
     assert f"{h4['test_acc_mean']:.3f} ± {h4['test_acc_std']:.3f}" in md
@@ -106,7 +114,24 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db")
-    expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4}
+    mnist = metrics["mnist"]
+    assert len([k for k in mnist if k.endswith(("-row", "-pixel"))]) == 3 * 2 * 2 * 2
+    assert 0 <= mnist["autoencoder"]["recon_mse"] <= 1 and mnist["best"]["name"] in mnist
+    results = json.loads((path / "reports/mnist/results.json").read_text())
+    assert results["data"]["sizes"] == {"train": 60, "val": 20, "test": 20} and results["data"]["pool"] == 100
+    assert f"{mnist['autoencoder']['recon_mse']:.4f}" in md
+    # epochs -> steps per view, on the view's subset and batch (shrink(): row all 60 images, pixel 20, batch 16)
+    runs = {r["name"]: r for r in results["runs"]}
+    assert {(r["view"], r["n_train"], r["steps"]) for r in runs.values() if r["kind"] != "autoencoder"} == {
+        ("row", 60, 4), ("pixel", 20, 2)}
+    assert "**pixel**: 1 epoch(s) over 20 images in batches of 16 (2 Adam steps)" in md
+    chance = max(results["data"]["class_counts"]["test"]) / 20
+    assert results["chance"] == chance and f"Chance, naming the commonest test class, is {chance:.3f}" in md
+    curve = pd.read_csv(path / "reports/plots/mnist/lstm-4x4-bi-pixel.csv")  # one row per epoch, test included
+    assert list(curve.columns) == ["step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss",
+                                   "test_acc"] and curve["step"].tolist() == [2]
+    expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4,
+                "mnist": 3 + 3 * 2 * 2 * 2 + 1}
     for name, n in expected.items():
         exp = client.get_experiment_by_name(name)
         assert exp is not None, name
@@ -175,5 +200,5 @@ def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
     before = {s: (path / f"reports/metrics/{s}.json").read_text() for s in STUDIES}
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "recall.train.steps=8"], path, env)
     assert _ran(out) == {"study_train@recall", "study_evaluate@recall", "study_figures@recall", "report"}
-    for s in ("addition", "adding", "sweep"):
+    for s in ("addition", "adding", "sweep", "mnist"):
         assert (path / f"reports/metrics/{s}.json").read_text() == before[s]

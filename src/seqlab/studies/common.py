@@ -45,12 +45,21 @@ class RunResult:
 
 
 def history_frame(hist: History, metric: str) -> pd.DataFrame:
-    """One row per step: train loss and metric; validation metric and loss where evaluated."""
+    """One row per step: train loss and metric; validation (and any monitored set's) metric and
+    loss where evaluated."""
     df = pd.DataFrame({"step": np.arange(1, len(hist.train_loss) + 1), "train_loss": hist.train_loss,
                        f"train_{metric}": hist.train_metric})
-    val = pd.DataFrame({f"val_{metric}": hist.val_metric, "val_loss": hist.val_loss},
-                       index=pd.Index(hist.eval_step, name="step"))
+    val = pd.DataFrame(eval_series(hist, metric), index=pd.Index(hist.eval_step, name="step"))
     return df.join(val, on="step")
+
+
+def eval_series(hist: History, metric: str) -> dict[str, list[float]]:
+    """Every series measured at the validation points: val_<metric>, val_loss, then the same
+    for each monitored set (e.g. test_acc, test_loss)."""
+    out = {f"val_{metric}": hist.val_metric, "val_loss": hist.val_loss}
+    for name in hist.monitor_metric:
+        out |= {f"{name}_{metric}": hist.monitor_metric[name], f"{name}_loss": hist.monitor_loss[name]}
+    return out
 
 
 def curves(frames: list[pd.DataFrame], metric: str) -> pd.DataFrame:
@@ -96,8 +105,7 @@ def record_run(out: Path, arch: dict, result: RunResult, metric: Metric, title: 
             tracker.log_series(run_id, {
                 "train_loss": (steps, hist.train_loss),
                 f"train_{metric.name}": (steps, hist.train_metric),
-                f"val_{metric.name}": (hist.eval_step, hist.val_metric),
-                "val_loss": (hist.eval_step, hist.val_loss),
+                **{key: (hist.eval_step, values) for key, values in eval_series(hist, metric.name).items()},
             })
             tracker.log_metrics(run_id, {"train_seconds": hist.seconds})
             label = f"validation {metric.name}"

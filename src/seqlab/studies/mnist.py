@@ -18,7 +18,7 @@ from seqlab.models.image import ImageClassifier, LSTMAutoencoder, describe
 from seqlab.parallel import run_parallel
 from seqlab.params.mnist import MnistParams
 from seqlab.seeding import seed_everything
-from seqlab.studies.common import RunResult, curves, parent_run, read_json, record_run, write_json
+from seqlab.studies.common import RunResult, parent_run, read_json, record_run, write_json
 from seqlab.tasks import mnist
 from seqlab.train import ACCURACY, FitConfig, evaluate, fit, resolve_device
 
@@ -77,7 +77,7 @@ def configs(p: MnistParams) -> list[dict]:
             for v in p.views for k in p.kinds for h in p.hidden for b in p.bidirectional]
 
 
-def build(arch: dict, forget_bias: float = 1.0) -> torch.nn.Module:
+def build(arch: dict, forget_bias: float | str = 1.0) -> torch.nn.Module:
     if arch["kind"] == AUTOENCODER:
         return LSTMAutoencoder(arch["hidden"], arch["latent"], arch["dropout"], recon_weight=arch["recon_weight"],
                                forget_bias=forget_bias)
@@ -97,7 +97,8 @@ def _fit_config(p: MnistParams, arch: dict, n_train: int) -> FitConfig:
         a = p.autoencoder
         epochs, batch, lr, wd = a.epochs, a.batch_size, a.lr, 0.0
     else:
-        epochs, batch, lr, wd = p.schedules[arch["view"]].epochs, p.optim.batch_size, p.optim.lr, p.optim.weight_decay
+        s = p.schedules[arch["view"]]
+        epochs, batch, lr, wd = s.epochs, s.batch_size, p.optim.lr, p.optim.weight_decay
     per_epoch = math.ceil(n_train / batch)
     return FitConfig(steps=epochs * per_epoch, batch_size=batch, lr=lr, clip_norm=p.optim.clip_norm,
                      eval_every=per_epoch, eval_batch_size=500, weight_decay=wd)
@@ -108,15 +109,26 @@ def train_subset(p: MnistParams, view: str) -> int | None:
     return None if p.data.full else p.schedules[view].n_train
 
 
+def flush_denormals() -> None:
+    """Treat denormal floats as zero in this process. Over 784 steps the backpropagated
+    gradients decay into the denormal range, where x86 arithmetic is many times slower: without
+    this a pixel LSTM step takes 11x as long (benchmarks/bench_mnist.py --keep-denormals).
+    The values flushed are below 1.2e-38, far under anything that moves a weight."""
+    torch.set_flush_denormal(True)
+
+
 def _train_job(job: tuple[MnistParams, dict]) -> RunResult:
     p, arch = job
+    flush_denormals()  # per worker process: the setting is not inherited by spawned workers
     device = resolve_device(p.device, "mnist.train.device")
     train = [t.to(device) for t in load_split("train", train_subset(p, arch["view"]))]
-    val = [t.to(device) for t in load_split("val")]
+    val, test = (tuple(t.to(device) for t in load_split(name)) for name in ("val", "test"))
     seed_everything(p.seed)
     model = build(arch, p.optim.forget_bias).to(device)
-    hist = fit(model, tuple(train), tuple(val), _fit_config(p, arch, len(train[1])), p.seed,
-               name=f"mnist {arch['name']}", progress=False)
+    # The test split is scored each epoch for the learning curves only; the best model is
+    # chosen on validation.
+    hist = fit(model, tuple(train), val, _fit_config(p, arch, len(train[1])), p.seed,
+               name=f"mnist {arch['name']}", progress=False, monitor={"test": test})
     return RunResult(hist, {k: v.cpu() for k, v in model.state_dict().items()}, count_parameters(model))
 
 
@@ -136,11 +148,17 @@ def run_dir(name: str):
     return paths.study_models(STUDY) / name
 
 
+def _workers(p: MnistParams) -> int:
+    """Runs trained side by side: ``compute.workers`` on a CPU, one at a time on a GPU."""
+    return 1 if resolve_device(p.device, "mnist.train.device").type == "cuda" else p.workers
+
+
 def train(p: MnistParams, tracker=None) -> None:
     archs = configs(p) + [_ae_arch(p)]
     jobs = sorted(((p, a) for a in archs), key=lambda j: -_cost(j[1]))
-    workers = 1 if resolve_device(p.device, "mnist.train.device").type == "cuda" else p.workers
+    workers = _workers(p)
     results = dict(zip([a["name"] for _, a in jobs], run_parallel(_train_job, jobs, workers, "mnist")))
+    write_json(paths.study_models(STUDY) / "train.json", {"workers": workers})  # what the steps/s were measured under
     for view in [*p.views, AUTOENCODER]:
         group = [a for a in archs if (a["view"] == view and a["kind"] != AUTOENCODER)
                  or (view == AUTOENCODER and a["kind"] == AUTOENCODER)]
@@ -150,7 +168,8 @@ def train(p: MnistParams, tracker=None) -> None:
             for a in group:
                 cfg = _fit_config(p, a, 1)
                 params = {**{k: v for k, v in a.items() if k != "name"}, "lr": cfg.lr, "batch_size": cfg.batch_size,
-                          "weight_decay": cfg.weight_decay, "source": p.data.source, "seed": p.seed,
+                          "weight_decay": cfg.weight_decay, "forget_bias": p.optim.forget_bias,
+                          "source": p.data.source, "seed": p.seed,
                           "n_train": train_subset(p, a["view"]) or "all"}
                 record_run(run_dir(a["name"]), a, results[a["name"]], ACCURACY, f"MNIST {a['name']}", tracker,
                            a["name"], params, parent_id)
@@ -166,6 +185,19 @@ def load_model(name: str) -> torch.nn.Module:
     return model.eval()
 
 
+def epoch_curves(frame: pd.DataFrame) -> pd.DataFrame:
+    """A model's history (one row per step) -> one row per epoch: training loss and accuracy
+    averaged over the epoch's steps; validation and test loss and accuracy at its end."""
+    evals = frame.dropna(subset=["val_acc"])
+    epoch = np.searchsorted(evals["step"].to_numpy(), frame["step"].to_numpy())  # step -> its epoch, from 0
+    train = frame.groupby(epoch)[["train_loss", "train_acc"]].mean()
+    out = pd.DataFrame({"step": evals["step"].to_numpy(), "epoch": np.arange(1, len(evals) + 1),
+                        "train_loss": train["train_loss"].to_numpy(), "train_acc": train["train_acc"].to_numpy()})
+    for col in ("val_loss", "val_acc", "test_loss", "test_acc"):
+        out[col] = evals[col].to_numpy()
+    return out.round(6)
+
+
 @torch.no_grad()
 def confusion(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 500) -> list[list[int]]:
     pred = torch.cat([model(x[i : i + batch])[0].argmax(-1) for i in range(0, len(x), batch)])
@@ -177,6 +209,7 @@ def confusion(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: i
 def evaluate_study(p: MnistParams, tracker=None) -> dict:
     """Test accuracy, parameters, wall time and steps/s per model; the autoencoder's
     reconstruction error; the best classifier's confusion matrix; 10 reconstructions."""
+    flush_denormals()
     x_test, y_test = load_split("test")
     meta = read_json(paths.study_data(STUDY) / "meta.json")
     plots = paths.study_plots(STUDY)
@@ -192,7 +225,7 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
                "hidden": "x".join(map(str, a["hidden"])) if isinstance(a["hidden"], list) else str(a["hidden"]),
                "direction": ("bi" if a.get("bidirectional") else "uni"), "parameters": run["n_params"],
                "n_train": train_subset(p, a["view"]) or meta["sizes"]["train"],
-               "epochs": _epochs(p, a),
+               "epochs": _epochs(p, a), "batch_size": _fit_config(p, a, 1).batch_size,
                "test_acc": round(acc, 6), "val_acc": round(float(frame["val_acc"].dropna().iloc[-1]), 6),
                "train_seconds": run["train_seconds"], "steps": run["steps_run"],
                "steps_per_second": round(run["steps_run"] / run["train_seconds"], 3), "run_id": run["run_id"]}
@@ -208,17 +241,22 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
         if tracker and run["run_id"]:
             tracker.log_metrics(run["run_id"], {k: row[k] for k in ("test_acc", "steps_per_second", "recon_mse")
                                                 if k in row})
-        curves([frame], ACCURACY.name).to_csv(plots / f"{a['name']}.csv", index=False)
+        epoch_curves(frame).to_csv(plots / f"{a['name']}.csv", index=False)
     table = pd.DataFrame(rows)
     classifiers = table[table["kind"] != AUTOENCODER]
     best = classifiers.sort_values(["val_acc", "test_acc"], ascending=False).iloc[0]  # chosen on validation
     cm = confusion(load_model(best["name"]), x_test, y_test)
     ae = table[table["kind"] == AUTOENCODER].iloc[0]
-    metrics = {r["name"]: {"test_acc": r["test_acc"], "steps_per_second": r["steps_per_second"]} for r in rows}
+    # accuracies only: timings vary run to run, so they live in results.json and MLflow, not in the metrics
+    metrics = {r["name"]: {"test_acc": r["test_acc"]} for r in rows}
     metrics[AUTOENCODER]["recon_mse"] = float(ae["recon_mse"])
     metrics["best"] = {"name": best["name"], "test_acc": float(best["test_acc"])}
     write_json(paths.study_metrics(STUDY), metrics)
-    write_json(paths.study_results(STUDY), {"data": meta, "runs": rows, "best": best["name"], "confusion": cm,
+    # chance: always naming the test split's most frequent class
+    chance = max(meta["class_counts"]["test"]) / meta["sizes"]["test"]
+    write_json(paths.study_results(STUDY), {"data": meta, "runs": rows, "best": best["name"], "chance": chance,
+                                            "workers": read_json(paths.study_models(STUDY) / "train.json")["workers"],
+                                            "confusion": cm,
                                             "autoencoder": {"recon_mse": float(ae["recon_mse"])}})
     return metrics
 
@@ -237,7 +275,7 @@ def make_figures(p: MnistParams, tracker=None) -> None:
         names = table.loc[(table["view"] == view) & (table["kind"] != AUTOENCODER), "name"]
         how = "permuted pixels" if view == "permuted" else f"{view} by {view}"
         plot_curves({n: pd.read_csv(plots / f"{n}.csv") for n in names}, f"{res['data']['source']}, {how}",
-                    out / f"curves_{view}.png")
+                    out / f"curves_{view}.png", chance=res["chance"])
     plot_confusion(np.array(res["confusion"]), res["data"]["class_names"], res["best"], out / "confusion_best.png")
     pair = np.load(paths.study_results(STUDY).parent / "reconstructions.npy")
     plot_reconstructions(pair[0], pair[1], out / "autoencoder_reconstructions.png")

@@ -1,0 +1,71 @@
+"""Time one training step (forward, backward, Adam) of every sequential-MNIST classifier and
+the autoencoder, as the study trains them: batch 128, CPU, one thread per model (the study runs
+one model per worker process). Reads the model grid from params.yaml's ``mnist`` section.
+
+    python benchmarks/bench_mnist.py --out benchmarks/results/mnist.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+import torch
+import torch.utils.benchmark as benchmark
+
+from seqlab.models import count_parameters
+from seqlab.params import load_params
+from seqlab.params.mnist import parse
+from seqlab.studies.mnist import _ae_arch, build, configs
+
+
+def step_timer(arch: dict, batch: int, threads: int) -> benchmark.Timer:
+    torch.manual_seed(0)
+    model = build(arch)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.rand(batch, 28, 28)
+    y = torch.randint(0, 10, (batch,))
+
+    def step():
+        _, loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    step()  # warm-up: allocator, Adam state
+    return benchmark.Timer(stmt="step()", globals={"step": step}, num_threads=threads,
+                           label="train step", sub_label=arch["name"]), count_parameters(model)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--keep-denormals", action="store_true",
+                    help="do not flush denormal floats to zero (the study flushes them)")
+    ap.add_argument("--views", nargs="*", help="only these views (default: params.yaml's)")
+    ap.add_argument("--min-run-time", type=float, default=2.0, help="seconds per measurement")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/mnist.json"))
+    args = ap.parse_args()
+
+    torch.set_flush_denormal(not args.keep_denormals)  # as the study does: see flush_denormals()
+    p = load_params(parse)
+    archs = [a for a in configs(p) if not args.views or a["view"] in args.views] + [_ae_arch(p)]
+    rows = []
+    for arch in archs:
+        timer, n_params = step_timer(arch, args.batch, args.threads)
+        m = timer.blocked_autorange(min_run_time=args.min_run_time)
+        rows.append({"model": arch["name"], "parameters": n_params, "median_ms": round(m.median * 1e3, 2),
+                     "steps_per_second": round(1 / m.median, 3), "runs": len(m.times) * m.number_per_run})
+        print(f"{arch['name']:24s} {n_params:8d} params {m.median * 1e3:9.1f} ms/step  {1 / m.median:7.2f} steps/s",
+              flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "torch": torch.__version__,
+                                    "batch": args.batch, "threads": args.threads,
+                                    "flush_denormal": not args.keep_denormals, "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The MNIST study's bookkeeping: what each model trains on, and its per-epoch curves."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqlab.params.mnist import parse
+from seqlab.studies.mnist import _ae_arch, _fit_config, configs, epoch_curves, split_sizes, train_subset
+
+
+def test_every_view_trains_on_its_own_subset_batch_and_epochs(default_params):
+    p = parse(default_params)
+    for arch in configs(p) + [_ae_arch(p)]:
+        if arch["kind"] == "autoencoder":
+            epochs, n, batch = p.autoencoder.epochs, p.data.n_train, p.autoencoder.batch_size
+        else:
+            s = p.schedules[arch["view"]]
+            epochs, n, batch = s.epochs, s.n_train or p.data.n_train, s.batch_size
+        cfg = _fit_config(p, arch, train_subset(p, arch["view"]) or p.data.n_train)
+        assert cfg.batch_size == batch and cfg.eval_every == -(-n // batch)  # validation once per epoch
+        assert cfg.steps == epochs * cfg.eval_every
+
+
+def test_full_trains_every_view_on_the_whole_training_split(default_params):
+    default_params["mnist"]["data"]["full"] = True
+    p = parse(default_params)
+    assert all(train_subset(p, v) is None for v in p.views)
+    assert split_sizes(p, 70_000) == {"train": 60_000, "val": 5_000, "test": 5_000}
+
+
+def test_epoch_curves_average_each_epochs_steps():
+    # 2 epochs of 3 steps; validation at the end of each
+    frame = pd.DataFrame({"step": [1, 2, 3, 4, 5, 6], "train_loss": [3.0, 2.0, 1.0, 0.6, 0.5, 0.4],
+                          "train_acc": [0.1, 0.2, 0.3, 0.5, 0.6, 0.7],
+                          "val_acc": [np.nan, np.nan, 0.25, np.nan, np.nan, 0.65],
+                          "val_loss": [np.nan, np.nan, 1.5, np.nan, np.nan, 0.55],
+                          "test_acc": [np.nan, np.nan, 0.3, np.nan, np.nan, 0.6],
+                          "test_loss": [np.nan, np.nan, 1.4, np.nan, np.nan, 0.6]})
+    c = epoch_curves(frame)
+    assert c["epoch"].tolist() == [1, 2] and c["step"].tolist() == [3, 6]
+    assert c["train_loss"].tolist() == pytest.approx([2.0, 0.5])
+    assert c["train_acc"].tolist() == pytest.approx([0.2, 0.6])
+    assert c["val_acc"].tolist() == [0.25, 0.65] and c["val_loss"].tolist() == [1.5, 0.55]
+    assert c["test_acc"].tolist() == [0.3, 0.6] and c["test_loss"].tolist() == [1.4, 0.6]
