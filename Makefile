@@ -24,6 +24,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_cells.py --out benchmarks/results/cells.json
 	$(PY) benchmarks/bench_parallel.py --out benchmarks/results/parallel.json
+	$(PY) benchmarks/bench_mnist.py --out benchmarks/results/mnist.json
 
 mlflow-ui: $(STAMP)
 	mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000

@@ -1,6 +1,7 @@
 """Time one training step (forward, backward, Adam) of every sequential-MNIST classifier and
-the autoencoder, as the study trains them: batch 128, CPU, one thread per model (the study runs
-one model per worker process). Reads the model grid from params.yaml's ``mnist`` section.
+the autoencoder, as the study trains them: each at its view's batch size from params.yaml
+(``mnist.train.schedule``; the autoencoder's own), CPU, one thread per model (the study runs one
+model per worker process). Reads the model grid from params.yaml's ``mnist`` section.
 
     python benchmarks/bench_mnist.py --out benchmarks/results/mnist.json
 """
@@ -18,12 +19,12 @@ import torch.utils.benchmark as benchmark
 from seqlab.models import count_parameters
 from seqlab.params import load_params
 from seqlab.params.mnist import parse
-from seqlab.studies.mnist import _ae_arch, build, configs
+from seqlab.studies.mnist import _ae_arch, _fit_config, build, configs
 
 
-def step_timer(arch: dict, batch: int, threads: int) -> benchmark.Timer:
+def step_timer(arch: dict, batch: int, threads: int, forget_bias: float | str) -> benchmark.Timer:
     torch.manual_seed(0)
-    model = build(arch)
+    model = build(arch, forget_bias)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.rand(batch, 28, 28)
     y = torch.randint(0, 10, (batch,))
@@ -41,7 +42,7 @@ def step_timer(arch: dict, batch: int, threads: int) -> benchmark.Timer:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--batch", type=int, help="one batch size for every model (default: each view's, as trained)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--keep-denormals", action="store_true",
                     help="do not flush denormal floats to zero (the study flushes them)")
@@ -55,15 +56,17 @@ def main() -> None:
     archs = [a for a in configs(p) if not args.views or a["view"] in args.views] + [_ae_arch(p)]
     rows = []
     for arch in archs:
-        timer, n_params = step_timer(arch, args.batch, args.threads)
+        batch = args.batch or _fit_config(p, arch, 1).batch_size
+        timer, n_params = step_timer(arch, batch, args.threads, p.optim.forget_bias)
         m = timer.blocked_autorange(min_run_time=args.min_run_time)
-        rows.append({"model": arch["name"], "parameters": n_params, "median_ms": round(m.median * 1e3, 2),
+        rows.append({"model": arch["name"], "batch": batch, "parameters": n_params,
+                     "median_ms": round(m.median * 1e3, 2), "images_per_second": round(batch / m.median, 1),
                      "steps_per_second": round(1 / m.median, 3), "runs": len(m.times) * m.number_per_run})
-        print(f"{arch['name']:24s} {n_params:8d} params {m.median * 1e3:9.1f} ms/step  {1 / m.median:7.2f} steps/s",
-              flush=True)
+        print(f"{arch['name']:24s} {n_params:8d} params  batch {batch:4d} {m.median * 1e3:9.1f} ms/step "
+              f"{1 / m.median:7.2f} steps/s {batch / m.median:8.1f} images/s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "torch": torch.__version__,
-                                    "batch": args.batch, "threads": args.threads,
+                                    "threads": args.threads,
                                     "flush_denormal": not args.keep_denormals, "rows": rows}, indent=2) + "\n")
 
 

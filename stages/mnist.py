@@ -1,4 +1,5 @@
-"""Stages study_<step>@mnist: the sequential-MNIST study (generate, train, evaluate, figures)."""
+"""Stages mnist_<step>: the sequential-MNIST study (generate, train_classifiers, train_autoencoder,
+evaluate, figures)."""
 
 from seqlab.params.mnist import parse
 from seqlab.studies import mnist

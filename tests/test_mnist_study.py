@@ -8,6 +8,13 @@ from seqlab.params.mnist import parse
 from seqlab.studies.mnist import _ae_arch, _fit_config, configs, epoch_curves, split_sizes, train_subset
 
 
+def test_the_autoencoder_trains_on_the_whole_split_whatever_the_classifiers_schedule(default_params):
+    default_params["mnist"]["train"]["schedule"]["row"]["n_train"] = 1000
+    p = parse(default_params)
+    assert train_subset(p, _ae_arch(p)) is None
+    assert {train_subset(p, a) for a in configs(p) if a["view"] == "row"} == {1000}
+
+
 def test_every_view_trains_on_its_own_subset_batch_and_epochs(default_params):
     p = parse(default_params)
     for arch in configs(p) + [_ae_arch(p)]:
@@ -16,7 +23,7 @@ def test_every_view_trains_on_its_own_subset_batch_and_epochs(default_params):
         else:
             s = p.schedules[arch["view"]]
             epochs, n, batch = s.epochs, s.n_train or p.data.n_train, s.batch_size
-        cfg = _fit_config(p, arch, train_subset(p, arch["view"]) or p.data.n_train)
+        cfg = _fit_config(p, arch, train_subset(p, arch) or p.data.n_train)
         assert cfg.batch_size == batch and cfg.eval_every == -(-n // batch)  # validation once per epoch
         assert cfg.steps == epochs * cfg.eval_every
 
@@ -24,7 +31,7 @@ def test_every_view_trains_on_its_own_subset_batch_and_epochs(default_params):
 def test_full_trains_every_view_on_the_whole_training_split(default_params):
     default_params["mnist"]["data"]["full"] = True
     p = parse(default_params)
-    assert all(train_subset(p, v) is None for v in p.views)
+    assert all(train_subset(p, a) is None for a in configs(p))
     assert split_sizes(p, 70_000) == {"train": 60_000, "val": 5_000, "test": 5_000}
 
 

@@ -69,7 +69,8 @@ def first_repro(repo):
 def test_repro_builds_every_output(repo, first_repro):
     path, _ = repo
     assert _ran(first_repro) == {f"{s}@{m}" for s in ("generate", "train", "evaluate") for m in MODELS} | {
-        f"study_{s}@{st}" for s in ("generate", "train", "evaluate", "figures") for st in STUDIES} | {
+        f"study_{s}@{st}" for s in ("generate", "train", "evaluate", "figures") for st in ALGORITHMIC} | {
+        f"mnist_{s}" for s in ("generate", "train_classifiers", "train_autoencoder", "evaluate", "figures")} | {
         "figures", "gradflow_measure", "gradflow_figures", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
@@ -85,7 +86,8 @@ def test_repro_builds_every_output(repo, first_repro):
     assert html.count('src="data:image/png;base64,') == 2 + len(FIGURES) and "http" not in html
 
 
-STUDIES = ["recall", "addition", "adding", "sweep", "mnist"]
+ALGORITHMIC = ["recall", "addition", "adding", "sweep"]
+STUDIES = [*ALGORITHMIC, "mnist"]
 FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition/accuracy_by_length.png",
            "adding/loss.png", "sweep/accuracy_vs_length.png", "gradflow/gradient_norms.png",
            "mnist/curves_row.png", "mnist/curves_pixel.png", "mnist/confusion_best.png",
@@ -131,7 +133,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
     assert list(curve.columns) == ["step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss",
                                    "test_acc"] and curve["step"].tolist() == [2]
     expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4,
-                "mnist": 3 + 3 * 2 * 2 * 2 + 1}
+                "mnist": 2 + 3 * 2 * 2 * 2 + 1}  # a parent per view, a child per classifier, the autoencoder
     for name, n in expected.items():
         exp = client.get_experiment_by_name(name)
         assert exp is not None, name
@@ -202,3 +204,18 @@ def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
     assert _ran(out) == {"study_train@recall", "study_evaluate@recall", "study_figures@recall", "report"}
     for s in ("addition", "adding", "sweep", "mnist"):
         assert (path / f"reports/metrics/{s}.json").read_text() == before[s]
+
+
+def test_exp_run_on_the_autoencoder_leaves_the_classifiers_cached(repo, first_repro):
+    path, env = repo
+    before = json.loads((path / "reports/metrics/mnist.json").read_text())
+    out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "mnist.autoencoder.hidden=6"], path, env)
+    assert _ran(out) == {"mnist_train_autoencoder", "mnist_evaluate", "mnist_figures", "report"}
+    after = json.loads((path / "reports/metrics/mnist.json").read_text())
+    assert {k: v for k, v in after.items() if k != "autoencoder"} == {k: v for k, v in before.items()
+                                                                      if k != "autoencoder"}
+    params = json.loads((path / "models/mnist/autoencoder/run.json").read_text())  # retrained: a new MLflow run
+    from mlflow.tracking import MlflowClient
+
+    run = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db").get_run(params["run_id"])
+    assert run.data.params["hidden"] == "6" and run.data.tags.get("dvc.exp_name")

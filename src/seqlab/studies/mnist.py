@@ -6,6 +6,7 @@ latent. Stages: generate -> train -> evaluate -> figures, through the study's fi
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from seqlab.train import ACCURACY, FitConfig, evaluate, fit, resolve_device
 STUDY = "mnist"
 SPLITS = ("train", "val", "test")
 AUTOENCODER = "autoencoder"
+CLASSIFIERS = "classifiers"
 
 
 # --- generate ---------------------------------------------------------------------------------
@@ -60,7 +62,7 @@ def load_split(name: str, n: int | None = None) -> tuple[torch.Tensor, torch.Ten
     """Images as float in [0, 1] (B, 28, 28) and labels; the first ``n`` when given."""
     d = paths.study_data(STUDY)
     if not (d / "meta.json").is_file():
-        raise DataError(f"{d}: no MNIST splits; generate them with `dvc repro study_generate@mnist`")
+        raise DataError(f"{d}: no MNIST splits; generate them with `dvc repro mnist_generate`")
     x, y = np.load(d / f"{name}_x.npy")[:n], np.load(d / f"{name}_y.npy")[:n]
     return torch.from_numpy(mnist.normalise(x)), torch.from_numpy(y.astype(np.int64))
 
@@ -104,16 +106,21 @@ def _fit_config(p: MnistParams, arch: dict, n_train: int) -> FitConfig:
                      eval_every=per_epoch, eval_batch_size=500, weight_decay=wd)
 
 
-def train_subset(p: MnistParams, view: str) -> int | None:
-    """How many training images a view trains on (None: the whole training split)."""
-    return None if p.data.full else p.schedules[view].n_train
+def train_subset(p: MnistParams, arch: dict) -> int | None:
+    """How many training images a run trains on (None: the whole training split). Classifiers
+    take their view's subset; the autoencoder always reads the whole split, so its stage need
+    not depend on the classifiers' schedule."""
+    if p.data.full or arch["kind"] == AUTOENCODER:
+        return None
+    return p.schedules[arch["view"]].n_train
 
 
 def flush_denormals() -> None:
-    """Treat denormal floats as zero in this process. Over 784 steps the backpropagated
-    gradients decay into the denormal range, where x86 arithmetic is many times slower: without
-    this a pixel LSTM step takes 11x as long (benchmarks/bench_mnist.py --keep-denormals).
-    The values flushed are below 1.2e-38, far under anything that moves a weight."""
+    """Treat denormal floats as zero in this process. Over 784 steps backpropagated gradients
+    can decay into the denormal range, where many x86 CPUs compute many times slower; flushing
+    rules that out on any machine. The values flushed are below 1.2e-38, far under anything
+    that moves a weight. (On the AMD EPYC this study was tuned on, benchmarks/bench_mnist.py
+    --keep-denormals measured no difference.)"""
     torch.set_flush_denormal(True)
 
 
@@ -121,7 +128,7 @@ def _train_job(job: tuple[MnistParams, dict]) -> RunResult:
     p, arch = job
     flush_denormals()  # per worker process: the setting is not inherited by spawned workers
     device = resolve_device(p.device, "mnist.train.device")
-    train = [t.to(device) for t in load_split("train", train_subset(p, arch["view"]))]
+    train = [t.to(device) for t in load_split("train", train_subset(p, arch))]
     val, test = (tuple(t.to(device) for t in load_split(name)) for name in ("val", "test"))
     seed_everything(p.seed)
     model = build(arch, p.optim.forget_bias).to(device)
@@ -132,20 +139,26 @@ def _train_job(job: tuple[MnistParams, dict]) -> RunResult:
     return RunResult(hist, {k: v.cpu() for k, v in model.state_dict().items()}, count_parameters(model))
 
 
+# Cost of a training step relative to the RNN's, per kind: on a CPU torch runs the LSTM through
+# oneDNN's fused kernel and the GRU op by op (benchmarks/bench_mnist.py).
+_KIND_COST = {"rnn": 1.0, "lstm": 1.3, "gru": 3.5}
+
+
 def _cost(arch: dict) -> float:
-    """Rough relative cost of a run, to start the longest first."""
-    if arch["kind"] == AUTOENCODER:
-        return 2.0
+    """Rough relative cost of a classifier's run, to start the longest first."""
     steps = 784 if arch["view"] != "row" else 28
-    return steps * sum(arch["hidden"]) * (2 if arch["bidirectional"] else 1) * (1.0 if arch["kind"] == "rnn" else 3.0)
+    return steps * sum(arch["hidden"]) * (2 if arch["bidirectional"] else 1) * _KIND_COST[arch["kind"]]
 
 
 def _epochs(p: MnistParams, arch: dict) -> int:
     return p.autoencoder.epochs if arch["kind"] == AUTOENCODER else p.schedules[arch["view"]].epochs
 
 
-def run_dir(name: str):
-    return paths.study_models(STUDY) / name
+def run_dir(name: str) -> Path:
+    """Where a run's checkpoint and history live: one folder per train stage's output, so the
+    classifiers and the autoencoder are separate DVC outputs and re-train independently."""
+    root = paths.study_models(STUDY)
+    return root / AUTOENCODER if name == AUTOENCODER else root / CLASSIFIERS / name
 
 
 def _workers(p: MnistParams) -> int:
@@ -153,26 +166,36 @@ def _workers(p: MnistParams) -> int:
     return 1 if resolve_device(p.device, "mnist.train.device").type == "cuda" else p.workers
 
 
-def train(p: MnistParams, tracker=None) -> None:
-    archs = configs(p) + [_ae_arch(p)]
+def _record(p: MnistParams, arch: dict, result: RunResult, tracker, parent_id: str | None = None) -> None:
+    cfg = _fit_config(p, arch, 1)
+    params = {**{k: v for k, v in arch.items() if k != "name"}, "lr": cfg.lr, "batch_size": cfg.batch_size,
+              "weight_decay": cfg.weight_decay, "forget_bias": p.optim.forget_bias, "source": p.data.source,
+              "seed": p.seed, "n_train": train_subset(p, arch) or "all"}
+    record_run(run_dir(arch["name"]), arch, result, ACCURACY, f"MNIST {arch['name']}", tracker, arch["name"], params,
+               parent_id)
+
+
+def train_classifiers(p: MnistParams, tracker=None) -> None:
+    """Every kind x hidden x direction x view, ``compute.workers`` at a time, longest first; an
+    MLflow parent run per view."""
+    archs = configs(p)
     jobs = sorted(((p, a) for a in archs), key=lambda j: -_cost(j[1]))
     workers = _workers(p)
     results = dict(zip([a["name"] for _, a in jobs], run_parallel(_train_job, jobs, workers, "mnist")))
-    write_json(paths.study_models(STUDY) / "train.json", {"workers": workers})  # what the steps/s were measured under
-    for view in [*p.views, AUTOENCODER]:
-        group = [a for a in archs if (a["view"] == view and a["kind"] != AUTOENCODER)
-                 or (view == AUTOENCODER and a["kind"] == AUTOENCODER)]
-        if not group:
-            continue
+    # how many runs shared the machine while their steps/s were measured
+    write_json(paths.study_models(STUDY) / CLASSIFIERS / "train.json", {"workers": workers})
+    for view in p.views:
         with parent_run(tracker, view, {"view": view, "source": p.data.source, "seed": p.seed}) as parent_id:
-            for a in group:
-                cfg = _fit_config(p, a, 1)
-                params = {**{k: v for k, v in a.items() if k != "name"}, "lr": cfg.lr, "batch_size": cfg.batch_size,
-                          "weight_decay": cfg.weight_decay, "forget_bias": p.optim.forget_bias,
-                          "source": p.data.source, "seed": p.seed,
-                          "n_train": train_subset(p, a["view"]) or "all"}
-                record_run(run_dir(a["name"]), a, results[a["name"]], ACCURACY, f"MNIST {a['name']}", tracker,
-                           a["name"], params, parent_id)
+            for a in archs:
+                if a["view"] == view:
+                    _record(p, a, results[a["name"]], tracker, parent_id)
+
+
+def train_autoencoder(p: MnistParams, tracker=None) -> None:
+    """The row-by-row LSTM autoencoder with its latent classifier: one run, one thread."""
+    arch = _ae_arch(p)
+    (result,) = run_parallel(_train_job, [(p, arch)], 1, AUTOENCODER)
+    _record(p, arch, result, tracker)
 
 
 # --- evaluate ---------------------------------------------------------------------------------
@@ -214,17 +237,16 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     meta = read_json(paths.study_data(STUDY) / "meta.json")
     plots = paths.study_plots(STUDY)
     plots.mkdir(parents=True, exist_ok=True)
-    rows, frames = [], {}
+    rows = []
     for a in configs(p) + [_ae_arch(p)]:
         model = load_model(a["name"])
         acc, _ = evaluate(model, x_test, y_test, ACCURACY, batch_size=500)
         run = read_json(run_dir(a["name"]) / "run.json")
         frame = pd.read_csv(run_dir(a["name"]) / "history.csv")
-        frames[a["name"]] = frame
         row = {"name": a["name"], "model": describe(model), "kind": a["kind"], "view": a["view"],
                "hidden": "x".join(map(str, a["hidden"])) if isinstance(a["hidden"], list) else str(a["hidden"]),
                "direction": ("bi" if a.get("bidirectional") else "uni"), "parameters": run["n_params"],
-               "n_train": train_subset(p, a["view"]) or meta["sizes"]["train"],
+               "n_train": train_subset(p, a) or meta["sizes"]["train"],
                "epochs": _epochs(p, a), "batch_size": _fit_config(p, a, 1).batch_size,
                "test_acc": round(acc, 6), "val_acc": round(float(frame["val_acc"].dropna().iloc[-1]), 6),
                "train_seconds": run["train_seconds"], "steps": run["steps_run"],
@@ -255,7 +277,8 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     # chance: always naming the test split's most frequent class
     chance = max(meta["class_counts"]["test"]) / meta["sizes"]["test"]
     write_json(paths.study_results(STUDY), {"data": meta, "runs": rows, "best": best["name"], "chance": chance,
-                                            "workers": read_json(paths.study_models(STUDY) / "train.json")["workers"],
+                                            "workers": read_json(paths.study_models(STUDY) / CLASSIFIERS
+                                                                 / "train.json")["workers"],
                                             "confusion": cm,
                                             "autoencoder": {"recon_mse": float(ae["recon_mse"])}})
     return metrics
@@ -281,4 +304,5 @@ def make_figures(p: MnistParams, tracker=None) -> None:
     plot_reconstructions(pair[0], pair[1], out / "autoencoder_reconstructions.png")
 
 
-STEPS = {"generate": generate_data, "train": train, "evaluate": evaluate_study, "figures": make_figures}
+STEPS = {"generate": generate_data, "train_classifiers": train_classifiers, "train_autoencoder": train_autoencoder,
+         "evaluate": evaluate_study, "figures": make_figures}
