@@ -49,3 +49,32 @@ def test_epoch_curves_average_each_epochs_steps():
     assert c["train_acc"].tolist() == pytest.approx([0.2, 0.6])
     assert c["val_acc"].tolist() == [0.25, 0.65] and c["val_loss"].tolist() == [1.5, 0.55]
     assert c["test_acc"].tolist() == [0.3, 0.6] and c["test_loss"].tolist() == [1.4, 0.6]
+
+
+def test_the_same_params_and_seed_give_identical_metrics_whatever_the_workers(tmp_path, monkeypatch, tiny_params):
+    """generate -> train both stages -> evaluate twice from scratch, once in this process and
+    once in two spawned workers: byte-identical metrics and curves. This covers the chrono
+    draws, the batch order and the per-epoch test scoring."""
+    from seqlab import paths
+    from seqlab.studies.mnist import evaluate_study, generate_data, train_autoencoder, train_classifiers
+    from test_mnist_data import write_idx_dir
+
+    write_idx_dir(tmp_path / "idx", gz=False, n_train=80, n_test=20)
+    tiny_params["mnist"]["data"]["source"] = f"idx:{tmp_path / 'idx'}"
+    tiny_params["mnist"]["classifiers"].update(kinds=["lstm", "gru"], hidden=[[4]])
+    outputs = []
+    for run, workers in (("a", 1), ("b", 2)):
+        tiny_params["compute"]["workers"] = workers
+        p = parse(tiny_params)
+        (tmp_path / run).mkdir()
+        monkeypatch.chdir(tmp_path / run)
+        generate_data(p)
+        train_classifiers(p)
+        train_autoencoder(p)
+        evaluate_study(p)
+        # results.json also holds wall-clock seconds; metrics and curves must match byte for byte
+        outputs.append({f.as_posix(): f.read_bytes() for d in ("metrics", "plots")
+                        for f in sorted((paths.REPORTS / d).rglob("*")) if f.is_file()})
+    a, b = outputs
+    assert len(a) == 1 + 2 * 2 * 2 + 1  # metrics + a curve per classifier (kind x direction x view) + autoencoder
+    assert a == b

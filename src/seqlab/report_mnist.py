@@ -32,8 +32,8 @@ def _gate_init(forget_bias: float | str) -> str:
     if forget_bias == CHRONO:
         return ("Gate biases start with chrono initialisation (Tallec & Ollivier 2018): each unit's LSTM forget-gate "
                 "bias, and the GRU's update-gate bias, is log u with u ~ U(1, T − 1), T the view's length (28 or 784), "
-                "and the LSTM input-gate bias is −log u. The gated cells so start with memories that span the whole "
-                "sequence: at the usual forget bias of 1 a gate of 0.73 shrinks a digit's gradient by about 1e-14 "
+                "and the LSTM input-gate bias is −log u, so the gated cells start with memories that span the whole "
+                "sequence. At the usual forget bias of 1 a gate of 0.73 shrinks a digit's gradient by about 1e-14 "
                 "across the ~100 blank pixels at the foot of an image. `-S mnist.train.forget_bias=1.0` sets every "
                 "LSTM forget bias to 1 instead, and the GRU keeps torch's initialisation")
     return (f"Every LSTM forget-gate bias starts at {forget_bias:g}; the GRU and the RNN keep torch's initialisation "
@@ -150,6 +150,7 @@ def mnist_section(p) -> list[str]:
         "",
         fig("mnist", "autoencoder_reconstructions.png", "Test digits above their reconstructions"),
         "",
-        "MLflow experiment `mnist`: a parent run per view and one for the autoencoder, a child run per model.",
+        "MLflow experiment `mnist`: a parent run per view with a child run per classifier, and one run for the "
+        "autoencoder.",
         "",
     ]
