@@ -25,12 +25,12 @@ def plot_curves(curves: dict[str, pd.DataFrame], title: str, path: Path, chance:
     """Loss (top) and accuracy (bottom) per epoch on the training batches, the validation split
     and the test split, for every model of one view. Colour: RNN / LSTM / GRU; line style:
     hidden layout; thin: bidirectional. A grey line marks chance accuracy when given."""
-    fig, axes = plt.subplots(2, len(SPLITS), figsize=(14, 7), sharex=True, sharey="row", layout="constrained")
+    fig, axes = plt.subplots(2, len(SPLITS), figsize=(12, 6), sharex=True, sharey="row", layout="constrained")
     layouts = sorted({n.split("-")[1] for n in curves}, key=lambda h: (h.count("x"), h))
     for name, c in sorted(curves.items()):
         kind, hidden, direction, _ = name.split("-")
         style = dict(color=COLORS.get(kind), ls=HIDDEN_STYLE[layouts.index(hidden) % 4],
-                     lw=0.9 if direction == "bi" else 1.8, marker=".", label=f"{kind.upper()} {hidden} {direction}")
+                     lw=0.9 if direction == "bi" else 1.8, marker=".", ms=3, label=f"{kind.upper()} {hidden} {direction}")
         for (loss_ax, acc_ax), split in zip(axes.T, SPLITS):
             loss_ax.plot(c["epoch"], c[f"{split}_loss"], **style)
             acc_ax.plot(c["epoch"], c[f"{split}_acc"], **style)
