@@ -19,7 +19,7 @@ import torch.utils.benchmark as benchmark
 from seqlab.models import count_parameters
 from seqlab.params import load_params
 from seqlab.params.mnist import parse
-from seqlab.studies.mnist import _ae_arch, _fit_config, build, configs
+from seqlab.studies.mnist import _ae_arch, _fit_config, build, configs, gate_init
 
 
 def step_timer(arch: dict, batch: int, threads: int, forget_bias: float | str) -> benchmark.Timer:
@@ -57,7 +57,7 @@ def main() -> None:
     rows = []
     for arch in archs:
         batch = args.batch or _fit_config(p, arch, 1).batch_size
-        timer, n_params = step_timer(arch, batch, args.threads, p.optim.forget_bias)
+        timer, n_params = step_timer(arch, batch, args.threads, gate_init(p, arch))
         m = timer.blocked_autorange(min_run_time=args.min_run_time)
         rows.append({"model": arch["name"], "batch": batch, "parameters": n_params,
                      "median_ms": round(m.median * 1e3, 2), "images_per_second": round(batch / m.median, 1),

@@ -36,9 +36,8 @@ def shrink(p: dict) -> dict:
     m = p["mnist"]
     m["data"].update(n_train=60, n_val=20, n_test=20)
     m["classifiers"].update(hidden=[[4], [4, 4]])
-    m["train"].update(schedule={"row": {"epochs": 1, "n_train": None, "batch_size": 16},
-                                "pixel": {"epochs": 1, "n_train": 20, "batch_size": 16},
-                                "permuted": {"epochs": 1, "n_train": 20, "batch_size": 16}})
+    for view, subset in (("row", None), ("pixel", 20), ("permuted", 20)):  # gate inits as the defaults
+        m["train"]["schedule"][view].update(epochs=1, n_train=subset, batch_size=16)
     m["autoencoder"].update(hidden=8, latent=4, epochs=1, batch_size=16)
     return p
 

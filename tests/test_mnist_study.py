@@ -1,11 +1,12 @@
-"""The MNIST study's bookkeeping: what each model trains on, and its per-epoch curves."""
+"""The MNIST study's bookkeeping: what each model trains on, how its gates start, and its per-epoch curves."""
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from seqlab.params.mnist import parse
-from seqlab.studies.mnist import _ae_arch, _fit_config, configs, epoch_curves, split_sizes, train_subset
+from seqlab.studies.mnist import _ae_arch, _fit_config, build, configs, epoch_curves, gate_init, split_sizes, train_subset
 
 
 def test_the_autoencoder_trains_on_the_whole_split_whatever_the_classifiers_schedule(default_params):
@@ -26,6 +27,20 @@ def test_every_view_trains_on_its_own_subset_batch_and_epochs(default_params):
         cfg = _fit_config(p, arch, train_subset(p, arch) or p.data.n_train)
         assert cfg.batch_size == batch and cfg.eval_every == -(-n // batch)  # validation once per epoch
         assert cfg.steps == epochs * cfg.eval_every
+
+
+def test_each_view_and_the_autoencoder_start_their_gates_their_own_way(default_params):
+    default_params["mnist"]["train"]["schedule"]["row"]["forget_bias"] = 2.0
+    default_params["mnist"]["train"]["schedule"]["pixel"]["forget_bias"] = "chrono"
+    default_params["mnist"]["autoencoder"]["forget_bias"] = 0.5
+    p = parse(default_params)
+    lstm = {a["view"]: a for a in configs(p) if a["kind"] == "lstm" and a["hidden"] == [64] and not a["bidirectional"]}
+    torch.manual_seed(0)
+    row = build(lstm["row"], gate_init(p, lstm["row"])).recurrence.layers[0].bias_ih_l0.detach().view(4, -1)
+    pixel = build(lstm["pixel"], gate_init(p, lstm["pixel"])).recurrence.layers[0].bias_ih_l0.detach().view(4, -1)
+    ae = build(_ae_arch(p), gate_init(p, _ae_arch(p))).encoder.bias_ih_l0.detach().view(4, -1)
+    assert torch.all(row[1] == 2.0) and torch.all(ae[1] == 0.5)  # torch's gate order i, f, g, o
+    assert len(pixel[1].unique()) == 64 and torch.equal(pixel[0], -pixel[1])  # chrono: one draw per unit
 
 
 def test_full_trains_every_view_on_the_whole_training_split(default_params):

@@ -59,8 +59,10 @@ BAD = [
     ("mnist", "mnist.train.device", "tpu", r"'mnist\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
     ("mnist", "mnist.train.schedule.pixel.n_train", 4001,
      r"'mnist\.train\.schedule\.pixel\.n_train' is 4001, more than the 4000 images of 'mnist\.data\.n_train'"),
-    ("mnist", "mnist.train.forget_bias", "chrno",
-     r"'mnist\.train\.forget_bias' is 'chrno'; allowed values: a number \(e\.g\. 1\.0\) or 'chrono'"),
+    ("mnist", "mnist.train.schedule.row.forget_bias", "chrno",
+     r"'mnist\.train\.schedule\.row\.forget_bias' is 'chrno'; allowed values: a number \(e\.g\. 1\.0\) or 'chrono'"),
+    ("mnist", "mnist.autoencoder.forget_bias", True,
+     r"'mnist\.autoencoder\.forget_bias' is True; allowed values: a number \(e\.g\. 1\.0\) or 'chrono'"),
 ]
 
 

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from seqlab import paths
-from seqlab.models.image import CHRONO
+from seqlab.models.image import CHRONO, view_shape
 from seqlab.report_algorithmic import fig, table
 
 # Published pixel-by-pixel MNIST test accuracies, each trained on the full 60,000 training
@@ -28,16 +28,22 @@ def above_chance(chance: float, n_test: int) -> float:
     return chance + 2 * math.sqrt(chance * (1 - chance) / n_test)
 
 
-def _gate_init(forget_bias: float | str) -> str:
-    if forget_bias == CHRONO:
-        return ("Gate biases start with chrono initialisation (Tallec & Ollivier 2018): each unit's LSTM forget-gate "
-                "bias, and the GRU's update-gate bias, is log u with u ~ U(1, T − 1), T the view's length (28 or 784), "
-                "and the LSTM input-gate bias is −log u, so the gated cells start with memories that span the whole "
-                "sequence. At the usual forget bias of 1 a gate of 0.73 shrinks a digit's gradient by about 1e-14 "
-                "across the ~100 blank pixels at the foot of an image. `-S mnist.train.forget_bias=1.0` sets every "
-                "LSTM forget bias to 1 instead, and the GRU keeps torch's initialisation")
-    return (f"Every LSTM forget-gate bias starts at {forget_bias:g}; the GRU and the RNN keep torch's initialisation "
-            f"(`-S mnist.train.forget_bias=chrono` gives the gated cells memories that span the whole sequence)")
+def _gate_init(schedules: dict) -> str:
+    """How each view's gate biases start, in words."""
+    parts = []
+    for view, s in schedules.items():
+        steps = view_shape(view)[0]
+        if s.forget_bias == CHRONO:
+            parts.append(f"**{view}** chrono initialisation (Tallec & Ollivier 2018): each unit's LSTM forget-gate "
+                         f"bias, and the GRU's update-gate bias, is log u with u ~ U(1, {steps - 1}), and the LSTM "
+                         f"input-gate bias is −log u, so the gated cells start with memories that span all {steps} "
+                         "steps")
+        else:
+            parts.append(f"**{view}** every LSTM forget-gate bias at {s.forget_bias:g}, the GRU with torch's "
+                         "initialisation")
+    return ("Gate biases start per view (`mnist.train.schedule.<view>.forget_bias`; the RNN has no gate to set): "
+            + "; ".join(parts) + ". At a forget bias of 1 a gate of 0.73 shrinks a digit's gradient by about 1e-14 "
+            "across the ~100 blank pixels at the foot of an image")
 
 
 def _per_cell(classifiers: pd.DataFrame, above: float) -> str:
@@ -111,7 +117,7 @@ def mnist_section(p) -> list[str]:
         "",
         f"What this run's classifiers trained on: {budget}. Adam lr {p.optim.lr}, weight decay "
         f"{p.optim.weight_decay}, gradient norm clipped at {p.optim.clip_norm:g}, seed {p.seed}. "
-        f"{_gate_init(p.optim.forget_bias)}. `mnist.data.full: true` trains every view on the whole training split.",
+        f"{_gate_init(p.schedules)}. `mnist.data.full: true` trains every view on the whole training split.",
         "",
         f"Best classifier (chosen on validation accuracy): **{best['model']}**, test accuracy "
         f"{best['test_acc']:.3f}. Chance, naming the commonest test class, is {chance:.3f}; two standard errors "
@@ -143,7 +149,8 @@ def mnist_section(p) -> list[str]:
         "",
         f"Encoder LSTM (hidden {a.hidden}) over the 28 rows → latent of {a.latent} → decoder LSTM that rebuilds the "
         f"rows; a classifier (dropout {a.dropout}) on the latent, trained jointly with loss = {a.recon_weight} × "
-        f"reconstruction MSE + cross-entropy, {a.epochs} epochs in batches of {a.batch_size}, Adam lr {a.lr}. Test "
+        f"reconstruction MSE + cross-entropy, {a.epochs} epochs in batches of {a.batch_size}, Adam lr {a.lr}, "
+        f"{'chrono gate initialisation' if a.forget_bias == CHRONO else f'forget-gate bias {a.forget_bias:g}'}. Test "
         f"reconstruction MSE **{ae['recon_mse']:.4f}** (per pixel, intensities in [0, 1]); test accuracy "
         f"**{ae['test_acc']:.3f}** (validation {ae['val_acc']:.3f}), beside the best row-by-row classifier's "
         f"{best_row:.3f}. The course report reached 99.04% validation accuracy on the full MNIST.",

@@ -37,11 +37,13 @@ class MnistData:
 
 @dataclass(frozen=True)
 class Schedule:
-    """How long one view's models train, on how many of the training images, in what batches."""
+    """How long one view's models train, on how many of the training images, in what batches,
+    and how their gate biases start."""
 
     epochs: int
     n_train: int | None  # a subset of the training split (None: all of it)
     batch_size: int
+    forget_bias: float | str  # a number, or "chrono" (seqlab.models.image.init_gates)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,6 @@ class Optim:
     lr: float
     weight_decay: float
     clip_norm: float
-    forget_bias: float | str  # a number, or "chrono" (seqlab.models.image.init_gates)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Autoencoder:
     epochs: int
     batch_size: int
     lr: float
+    forget_bias: float | str
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def parse(raw: dict) -> MnistParams:
             epochs=integer(s, f"mnist.train.schedule.{view}.epochs", 1),
             n_train=None if subset is None else integer(s, f"mnist.train.schedule.{view}.n_train", 1),
             batch_size=integer(s, f"mnist.train.schedule.{view}.batch_size", 1),
+            forget_bias=_forget_bias(s, f"mnist.train.schedule.{view}.forget_bias"),
         )
         if subset is not None and subset > data.n_train and not data.full:
             raise ParamsError(f"params.yaml: 'mnist.train.schedule.{view}.n_train' is {subset}, more than the "
@@ -149,7 +152,6 @@ def parse(raw: dict) -> MnistParams:
             lr=positive_number(t, "mnist.train.lr"),
             weight_decay=_non_negative(t, "mnist.train.weight_decay"),
             clip_norm=positive_number(t, "mnist.train.clip_norm"),
-            forget_bias=_forget_bias(t, "mnist.train.forget_bias"),
         ),
         schedules=schedules,
         seed=integer(t, "mnist.train.seed", 0),
@@ -162,6 +164,7 @@ def parse(raw: dict) -> MnistParams:
             epochs=integer(a, "mnist.autoencoder.epochs", 1),
             batch_size=integer(a, "mnist.autoencoder.batch_size", 1),
             lr=positive_number(a, "mnist.autoencoder.lr"),
+            forget_bias=_forget_bias(a, "mnist.autoencoder.forget_bias"),
         ),
         workers=workers(raw),
         mlflow=mlflow_config(raw),
