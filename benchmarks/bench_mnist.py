@@ -19,7 +19,7 @@ import torch.utils.benchmark as benchmark
 from seqlab.models import count_parameters
 from seqlab.params import load_params
 from seqlab.params.mnist import parse
-from seqlab.studies.mnist import _ae_arch, _fit_config, build, configs, gate_init
+from seqlab.studies.mnist import _ae_arch, build, configs, gate_init, schedule
 
 
 def step_timer(arch: dict, batch: int, threads: int, forget_bias: float | str) -> benchmark.Timer:
@@ -56,7 +56,7 @@ def main() -> None:
     archs = [a for a in configs(p) if not args.views or a["view"] in args.views] + [_ae_arch(p)]
     rows = []
     for arch in archs:
-        batch = args.batch or _fit_config(p, arch, 1).batch_size
+        batch = args.batch or schedule(p, arch).batch_size
         timer, n_params = step_timer(arch, batch, args.threads, gate_init(p, arch))
         m = timer.blocked_autorange(min_run_time=args.min_run_time)
         rows.append({"model": arch["name"], "batch": batch, "parameters": n_params,

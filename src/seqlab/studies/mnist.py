@@ -17,7 +17,7 @@ from seqlab.errors import DataError
 from seqlab.models import count_parameters
 from seqlab.models.image import ImageClassifier, LSTMAutoencoder, describe
 from seqlab.parallel import run_parallel
-from seqlab.params.mnist import MnistParams
+from seqlab.params.mnist import Autoencoder, MnistParams, Schedule
 from seqlab.seeding import seed_everything
 from seqlab.studies.common import RunResult, parent_run, read_json, record_run, write_json
 from seqlab.tasks import mnist
@@ -93,16 +93,17 @@ def _ae_arch(p: MnistParams) -> dict:
             "dropout": a.dropout, "recon_weight": a.recon_weight}
 
 
+def schedule(p: MnistParams, arch: dict) -> Schedule | Autoencoder:
+    """A run's epochs, batch size and gate init: its view's, or the autoencoder's own."""
+    return p.autoencoder if arch["kind"] == AUTOENCODER else p.schedules[arch["view"]]
+
+
 def _fit_config(p: MnistParams, arch: dict, n_train: int) -> FitConfig:
     """Epochs -> steps; validation once per epoch."""
-    if arch["kind"] == AUTOENCODER:
-        a = p.autoencoder
-        epochs, batch, lr, wd = a.epochs, a.batch_size, a.lr, 0.0
-    else:
-        s = p.schedules[arch["view"]]
-        epochs, batch, lr, wd = s.epochs, s.batch_size, p.optim.lr, p.optim.weight_decay
-    per_epoch = math.ceil(n_train / batch)
-    return FitConfig(steps=epochs * per_epoch, batch_size=batch, lr=lr, clip_norm=p.optim.clip_norm,
+    s = schedule(p, arch)
+    lr, wd = (p.autoencoder.lr, 0.0) if arch["kind"] == AUTOENCODER else (p.optim.lr, p.optim.weight_decay)
+    per_epoch = math.ceil(n_train / s.batch_size)
+    return FitConfig(steps=s.epochs * per_epoch, batch_size=s.batch_size, lr=lr, clip_norm=p.optim.clip_norm,
                      eval_every=per_epoch, eval_batch_size=500, weight_decay=wd)
 
 
@@ -151,12 +152,8 @@ def _cost(arch: dict) -> float:
 
 
 def gate_init(p: MnistParams, arch: dict) -> float | str:
-    """A run's gate initialisation: its view's, or the autoencoder's own."""
-    return p.autoencoder.forget_bias if arch["kind"] == AUTOENCODER else p.schedules[arch["view"]].forget_bias
-
-
-def _epochs(p: MnistParams, arch: dict) -> int:
-    return p.autoencoder.epochs if arch["kind"] == AUTOENCODER else p.schedules[arch["view"]].epochs
+    """A run's gate initialisation (seqlab.models.image.init_gates)."""
+    return schedule(p, arch).forget_bias
 
 
 def run_dir(name: str) -> Path:
@@ -255,7 +252,7 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
                "hidden": "x".join(map(str, a["hidden"])) if isinstance(a["hidden"], list) else str(a["hidden"]),
                "direction": ("bi" if a.get("bidirectional") else "uni"), "parameters": run["n_params"],
                "n_train": train_subset(p, a) or meta["sizes"]["train"],
-               "epochs": _epochs(p, a), "batch_size": _fit_config(p, a, 1).batch_size,
+               "epochs": schedule(p, a).epochs, "batch_size": schedule(p, a).batch_size,
                "test_acc": round(acc, 6), "val_acc": round(float(frame["val_acc"].dropna().iloc[-1]), 6),
                "train_seconds": run["train_seconds"], "steps": run["steps_run"],
                "steps_per_second": round(run["steps_run"] / run["train_seconds"], 3), "run_id": run["run_id"]}
