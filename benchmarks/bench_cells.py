@@ -16,12 +16,14 @@ from pathlib import Path
 import torch
 import torch.utils.benchmark as benchmark
 
-from seqlab.models import REGISTRY, build_model
+from seqlab.models.recurrent import KINDS
+from seqlab.models.sequence import SequenceClassifierConfig
 
 
 def step_timer(name: str, impl: str, batch: int, T: int, hidden: int, classes: int, threads: int):
     torch.manual_seed(0)
-    model = build_model(name, impl, input_dim=classes, hidden=hidden, num_classes=classes, forget_bias=1.0)
+    model = SequenceClassifierConfig(name, impl, input_dim=classes, hidden=hidden, num_classes=classes,
+                                     forget_bias=1.0).build()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.randint(0, classes, (batch, T))
     y = torch.randint(0, classes, (batch,))
@@ -50,7 +52,7 @@ def main() -> None:
     args = ap.parse_args()
 
     rows = []
-    for name, spec in REGISTRY.items():
+    for name, spec in KINDS.items():
         for impl in spec.impls:
             m = step_timer(name, impl, args.batch, args.T, args.hidden, args.classes, args.threads)
             m = m.blocked_autorange(min_run_time=args.min_run_time)

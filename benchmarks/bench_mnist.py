@@ -16,15 +16,15 @@ from pathlib import Path
 import torch
 import torch.utils.benchmark as benchmark
 
-from seqlab.models import count_parameters
-from seqlab.params import load_params
-from seqlab.params.mnist import parse
-from seqlab.studies.mnist import _ae_arch, build, configs, gate_init, schedule
+from seqlab.core.params import load_params
+from seqlab.models.config import ModelConfig, count_parameters
+from seqlab.studies.mnist.params import parse
+from seqlab.studies.mnist.steps import AUTOENCODER, autoencoder, classifiers, schedule
 
 
-def step_timer(arch: dict, batch: int, threads: int, forget_bias: float | str) -> benchmark.Timer:
+def step_timer(name: str, config: ModelConfig, batch: int, threads: int) -> tuple[benchmark.Timer, int]:
     torch.manual_seed(0)
-    model = build(arch, forget_bias)
+    model = config.build()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.rand(batch, 28, 28)
     y = torch.randint(0, 10, (batch,))
@@ -37,7 +37,7 @@ def step_timer(arch: dict, batch: int, threads: int, forget_bias: float | str) -
 
     step()  # warm-up: allocator, Adam state
     return benchmark.Timer(stmt="step()", globals={"step": step}, num_threads=threads,
-                           label="train step", sub_label=arch["name"]), count_parameters(model)
+                           label="train step", sub_label=name), count_parameters(model)
 
 
 def main() -> None:
@@ -53,16 +53,16 @@ def main() -> None:
 
     torch.set_flush_denormal(not args.keep_denormals)  # as the study does: see flush_denormals()
     p = load_params(parse)
-    archs = [a for a in configs(p) if not args.views or a["view"] in args.views] + [_ae_arch(p)]
+    configs = {name: c for name, c in classifiers(p).items() if not args.views or c.view in args.views}
     rows = []
-    for arch in archs:
-        batch = args.batch or schedule(p, arch).batch_size
-        timer, n_params = step_timer(arch, batch, args.threads, gate_init(p, arch))
+    for name, config in {**configs, AUTOENCODER: autoencoder(p)}.items():
+        batch = args.batch or schedule(p, config).batch_size
+        timer, n_params = step_timer(name, config, batch, args.threads)
         m = timer.blocked_autorange(min_run_time=args.min_run_time)
-        rows.append({"model": arch["name"], "batch": batch, "parameters": n_params,
+        rows.append({"model": name, "batch": batch, "parameters": n_params,
                      "median_ms": round(m.median * 1e3, 2), "images_per_second": round(batch / m.median, 1),
                      "steps_per_second": round(1 / m.median, 3), "runs": len(m.times) * m.number_per_run})
-        print(f"{arch['name']:24s} {n_params:8d} params  batch {batch:4d} {m.median * 1e3:9.1f} ms/step "
+        print(f"{name:24s} {n_params:8d} params  batch {batch:4d} {m.median * 1e3:9.1f} ms/step "
               f"{1 / m.median:7.2f} steps/s {batch / m.median:8.1f} images/s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "torch": torch.__version__,

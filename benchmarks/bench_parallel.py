@@ -2,7 +2,7 @@
 one after another in this process with all cores as torch threads (the palindrome study's way).
 
 Each job trains one palindrome model for a fixed number of steps (batch 128, hidden 128,
-T=20 by default) through seqlab.parallel.run_parallel, exactly as the algorithmic studies do;
+T=20 by default) through seqlab.training.parallel.run_parallel, exactly as the algorithmic studies do;
 every job runs on one torch thread either way. Reports whole-run wall time (time.perf_counter)
 for each worker count, the speed-up, and that the results are identical.
 
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import torch
 
-from seqlab.models import build_model
-from seqlab.parallel import run_parallel
-from seqlab.seeding import seed_everything
+from seqlab.models.sequence import SequenceClassifierConfig
+from seqlab.training.parallel import run_parallel
+from seqlab.training.seeding import seed_everything
 
 
 def train_job(job: tuple[str, int, int, int]) -> list[float]:
@@ -30,7 +30,7 @@ def train_job(job: tuple[str, int, int, int]) -> list[float]:
     model_name, T, steps, seed = job
     seed_everything(seed)
     impl = "cell" if model_name == "peephole" else "fused"
-    model = build_model(model_name, impl, 10, 128, 10, forget_bias=1.0)
+    model = SequenceClassifierConfig(model_name, impl, 10, 128, 10, forget_bias=1.0).build()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(seed)
     losses = []

@@ -1,4 +1,7 @@
 import os
+import shlex
+import sys
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -7,6 +10,21 @@ import yaml
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=None)
+def _stage_commands() -> dict[str, str]:
+    from dvc.repo import Repo
+
+    with Repo(str(ROOT)) as repo:
+        return {s.addressing: s.cmd for s in repo.index.stages}
+
+
+def stage_command(name: str) -> list[str]:
+    """A stage's command as dvc.yaml gives it (foreach resolved), run with this interpreter."""
+    words = shlex.split(_stage_commands()[name])
+    assert words[0] == "python", words
+    return [sys.executable, *words[1:]]
 
 
 @pytest.fixture

@@ -6,15 +6,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seqlab.gradflow import decay_factor, gradient_norms, state_gradients
-from seqlab.models import REGISTRY, build_model
+from seqlab.models.recurrent import KINDS
+from seqlab.models.sequence import SequenceClassifierConfig
+from seqlab.studies.gradflow.norms import decay_factor, gradient_norms, state_gradients
 
 B, T, I, H, C = 2, 5, 4, 3, 4
 
 
 def _model(name: str, impl: str = "cell"):
     torch.manual_seed(0)
-    return build_model(name, impl, I, H, C, forget_bias=1.0).double()
+    return SequenceClassifierConfig(name, impl, I, H, C, forget_bias=1.0).build().double()
 
 
 def _batch():
@@ -39,7 +40,7 @@ def _loss_with_state_nudge(model, x, y, t: int, part: int, delta: torch.Tensor) 
     return F.cross_entropy(model.head(h), y, reduction="sum").item()
 
 
-@pytest.mark.parametrize("name", sorted(REGISTRY))
+@pytest.mark.parametrize("name", sorted(KINDS))
 def test_state_gradients_match_finite_differences(name):
     model, (x, y) = _model(name), _batch()
     grads = state_gradients(model, x, y)

@@ -3,19 +3,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqlab.models import count_parameters
+from seqlab.models.config import count_parameters
 from seqlab.models.image import (
-    CHRONO,
     KINDS,
     VIEWS,
     ImageClassifier,
     LSTMAutoencoder,
-    StackedRecurrence,
     describe,
     pixel_permutation,
     view_sequence,
     view_shape,
 )
+from seqlab.models.recurrent import CHRONO, StackedRecurrence
 
 B, C = 3, 10
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # H-sized blocks per torch layer
@@ -23,7 +22,7 @@ GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # H-sized blocks per torch layer
 
 @pytest.fixture(autouse=True, scope="module")
 def one_torch_thread():
-    """One intra-op thread, as seqlab.parallel trains: at these sizes a second thread buys
+    """One intra-op thread, as seqlab.training.parallel trains: at these sizes a second thread buys
     nothing, and while another process keeps the other core busy it made the 784-step runs
     and the Adam loop 50x slower (threads spinning on a shared barrier)."""
     previous = torch.get_num_threads()
@@ -189,7 +188,7 @@ def test_lstm_forget_gate_bias_starts_at_the_given_value_everywhere():
             biases += 1
     assert biases == 4
     ae = LSTMAutoencoder(hidden=6, latent=4, dropout=0.0, forget_bias=2.5)
-    for lstm in (ae.encoder, ae.decoder):
+    for lstm in (ae.autoencoder.encoder, ae.autoencoder.decoder):
         assert torch.all(lstm.bias_ih_l0[6:12] == 2.5) and torch.all(lstm.bias_hh_l0[6:12] == 0)
     StackedRecurrence("gru", 28, (4,), forget_bias=2.5)  # no forget gate: ignored, not an error
 
@@ -236,7 +235,7 @@ def test_chrono_sets_the_gru_update_gate_and_leaves_the_rnn_alone():
 def test_chrono_is_seeded_and_rejects_what_it_cannot_use():
     def biases(seed):
         torch.manual_seed(seed)
-        return LSTMAutoencoder(hidden=8, latent=4, dropout=0.0, forget_bias=CHRONO).encoder.bias_ih_l0.detach()
+        return LSTMAutoencoder(hidden=8, latent=4, dropout=0.0, forget_bias=CHRONO).autoencoder.encoder.bias_ih_l0.detach()
 
     assert torch.equal(biases(1), biases(1)) and not torch.equal(biases(1), biases(2))
     assert biases(1)[8:16].max() <= torch.log(torch.tensor(27.0)) + 1e-6  # the autoencoder's 28 rows
@@ -301,8 +300,8 @@ def test_autoencoder_gradients_reach_encoder_decoder_and_classifier():
     loss.backward()
     for name, p in model.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} gets no gradient"
-    assert {n.split(".")[0] for n, _ in model.named_parameters()} == {
-        "encoder", "to_latent", "decoder", "to_row", "classifier"}
+    assert {n.split(".")[1] for n, _ in model.named_parameters()} == {
+        "encoder", "to_latent", "decoder", "to_output", "head"}
 
 
 def test_autoencoder_a_few_adam_steps_reduce_the_loss():
@@ -317,3 +316,35 @@ def test_autoencoder_a_few_adam_steps_reduce_the_loss():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.9 * losses[0]
+
+
+# --- the generic sequence autoencoder --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("input_dim,seq_len", [(1, 50), (5, 7)])
+def test_sequence_autoencoder_takes_any_shape_and_an_optional_head(input_dim, seq_len):
+    from seqlab.models.autoencoder import SequenceAutoencoder
+
+    torch.manual_seed(0)
+    x = torch.randn(B, seq_len, input_dim)
+    plain = SequenceAutoencoder(input_dim, seq_len, hidden=6, latent=3)
+    z, recon, head = plain(x)
+    assert z.shape == (B, 3) and recon.shape == x.shape and head is None
+    # the decoder reads the code at every step; no squashing unless asked for a sigmoid
+    torch.testing.assert_close(recon, plain.to_output(plain.decoder(z.unsqueeze(1).expand(-1, seq_len, -1))[0]))
+    headed = SequenceAutoencoder(input_dim, seq_len, hidden=6, latent=3, head=lambda latent: nn.Linear(latent, 2),
+                                 sigmoid=True)
+    z, recon, head = headed(x)
+    assert head.shape == (B, 2) and 0 <= recon.min() and recon.max() <= 1
+    torch.testing.assert_close(head, headed.head(z))
+    (recon.sum() + head.sum()).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in headed.parameters())
+
+
+def test_image_classifier_features_are_the_penultimate_layer():
+    torch.manual_seed(0)
+    model = ImageClassifier("lstm", "row", (4, 5), bidirectional=True, num_classes=C)
+    x = _images()
+    features = model.features(x)
+    assert features.shape == (B, 2 * 5)
+    torch.testing.assert_close(model(x)[0], model.head(features))

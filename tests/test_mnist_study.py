@@ -5,28 +5,30 @@ import pandas as pd
 import pytest
 import torch
 
-from seqlab.params.mnist import parse
-from seqlab.studies.mnist import _ae_arch, _fit_config, build, configs, epoch_curves, gate_init, split_sizes, train_subset
+from seqlab.models.image import LSTMAutoencoderConfig
+from seqlab.studies.mnist.params import parse
+from seqlab.studies.mnist.steps import autoencoder, classifiers, epoch_curves, fit_config, split_sizes, train_subset
 
 
 def test_the_autoencoder_trains_on_the_whole_split_whatever_the_classifiers_schedule(default_params):
     default_params["mnist"]["train"]["schedule"]["row"]["n_train"] = 1000
     p = parse(default_params)
-    assert train_subset(p, _ae_arch(p)) is None
-    assert {train_subset(p, a) for a in configs(p) if a["view"] == "row"} == {1000}
+    assert train_subset(p, autoencoder(p)) is None
+    assert {train_subset(p, c) for c in classifiers(p).values() if c.view == "row"} == {1000}
 
 
 def test_every_view_trains_on_its_own_subset_batch_and_epochs(default_params):
     p = parse(default_params)
-    for arch in configs(p) + [_ae_arch(p)]:
-        if arch["kind"] == "autoencoder":
+    for config in [*classifiers(p).values(), autoencoder(p)]:
+        if isinstance(config, LSTMAutoencoderConfig):
             epochs, n, batch = p.autoencoder.epochs, p.data.n_train, p.autoencoder.batch_size
         else:
-            s = p.schedules[arch["view"]]
+            s = p.schedules[config.view]
             epochs, n, batch = s.epochs, s.n_train or p.data.n_train, s.batch_size
-        cfg = _fit_config(p, arch, train_subset(p, arch) or p.data.n_train)
+        cfg = fit_config(p, config, train_subset(p, config) or p.data.n_train)
         assert cfg.batch_size == batch and cfg.eval_every == -(-n // batch)  # validation once per epoch
         assert cfg.steps == epochs * cfg.eval_every
+        assert cfg.eval_batch_size == p.optim.eval_batch_size == 500
 
 
 def test_each_view_and_the_autoencoder_start_their_gates_their_own_way(default_params):
@@ -34,20 +36,23 @@ def test_each_view_and_the_autoencoder_start_their_gates_their_own_way(default_p
     default_params["mnist"]["train"]["schedule"]["pixel"]["forget_bias"] = "chrono"
     default_params["mnist"]["autoencoder"]["forget_bias"] = 0.5
     p = parse(default_params)
-    lstm = {a["view"]: a for a in configs(p) if a["kind"] == "lstm" and a["hidden"] == [64] and not a["bidirectional"]}
+    configs = classifiers(p)
     torch.manual_seed(0)
-    row = build(lstm["row"], gate_init(p, lstm["row"])).recurrence.layers[0].bias_ih_l0.detach().view(4, -1)
-    pixel = build(lstm["pixel"], gate_init(p, lstm["pixel"])).recurrence.layers[0].bias_ih_l0.detach().view(4, -1)
-    ae = build(_ae_arch(p), gate_init(p, _ae_arch(p))).encoder.bias_ih_l0.detach().view(4, -1)
+    row = configs["lstm-64-uni-row"].build().recurrence.layers[0].bias_ih_l0.detach().view(4, -1)
+    pixel = configs["lstm-64-uni-pixel"].build().recurrence.layers[0].bias_ih_l0.detach().view(4, -1)
+    ae = autoencoder(p).build().autoencoder.encoder.bias_ih_l0.detach().view(4, -1)
     assert torch.all(row[1] == 2.0) and torch.all(ae[1] == 0.5)  # torch's gate order i, f, g, o
     assert len(pixel[1].unique()) == 64 and torch.equal(pixel[0], -pixel[1])  # chrono: one draw per unit
 
 
-def test_full_trains_every_view_on_the_whole_training_split(default_params):
+def test_full_trains_every_view_on_the_whole_training_split_in_its_proportions(default_params):
     default_params["mnist"]["data"]["full"] = True
     p = parse(default_params)
-    assert all(train_subset(p, a) is None for a in configs(p))
+    assert all(train_subset(p, c) is None for c in classifiers(p).values())
     assert split_sizes(p, 70_000) == {"train": 60_000, "val": 5_000, "test": 5_000}
+    assert split_sizes(p, 5_000) == {"train": 4_286, "val": 357, "test": 357}  # each held-out share rounded down
+    default_params["mnist"]["data"]["full_split"] = [8, 1, 1]
+    assert split_sizes(parse(default_params), 70_000) == {"train": 56_000, "val": 7_000, "test": 7_000}
 
 
 def test_epoch_curves_average_each_epochs_steps():
@@ -70,8 +75,8 @@ def test_the_same_params_and_seed_give_identical_metrics_whatever_the_workers(tm
     """generate -> train both stages -> evaluate twice from scratch, once in this process and
     once in two spawned workers: byte-identical metrics and curves. This covers the chrono
     draws, the batch order and the per-epoch test scoring."""
-    from seqlab import paths
-    from seqlab.studies.mnist import evaluate_study, generate_data, train_autoencoder, train_classifiers
+    from seqlab.core import paths
+    from seqlab.studies.mnist.steps import evaluate_study, generate, train_autoencoder, train_classifiers
     from test_mnist_data import write_idx_dir
 
     write_idx_dir(tmp_path / "idx", gz=False, n_train=80, n_test=20)
@@ -83,7 +88,7 @@ def test_the_same_params_and_seed_give_identical_metrics_whatever_the_workers(tm
         p = parse(tiny_params)
         (tmp_path / run).mkdir()
         monkeypatch.chdir(tmp_path / run)
-        generate_data(p)
+        generate(p)
         train_classifiers(p)
         train_autoencoder(p)
         evaluate_study(p)

@@ -2,9 +2,14 @@ import pytest
 import torch
 from torch import nn
 
-from seqlab.models import REGISTRY, build_backbone, build_model, count_parameters, to_cell
 from seqlab.models.cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
-from seqlab.models.recurrent import CellRecurrence, FusedRecurrence
+from seqlab.models.config import count_parameters
+from seqlab.models.recurrent import KINDS, CellRecurrence, FusedRecurrence, build_backbone, to_cell
+from seqlab.models.sequence import BitTagger, SequenceClassifierConfig, SequenceRegressor
+
+
+def build_model(kind, impl, input_dim, hidden, num_classes, forget_bias=0.0, pad_index=None):
+    return SequenceClassifierConfig(kind, impl, input_dim, hidden, num_classes, forget_bias, pad_index).build()
 
 B, T, I, H = 3, 7, 5, 6
 
@@ -68,7 +73,7 @@ def test_lstm_parameter_count_with_one_bias_per_gate():
     assert count_parameters(fused) == count_parameters(model) + 4 * n_h
 
 
-ALL = [(name, impl) for name, spec in REGISTRY.items() for impl in spec.impls]
+ALL = [(name, impl) for name, spec in KINDS.items() for impl in spec.impls]
 
 
 @pytest.mark.parametrize("name,impl", ALL)
@@ -118,19 +123,17 @@ def test_padded_classifier_reads_each_sequences_last_real_step(impl):
     torch.testing.assert_close(logits[1], model(long_)[0][0])
 
 
-@pytest.mark.parametrize("name", sorted(REGISTRY))
+@pytest.mark.parametrize("name", sorted(KINDS))
 def test_regressor_and_bit_tagger_shapes_and_gradients(name):
-    from seqlab.models.recurrent import BitTagger, SequenceRegressor
-
     torch.manual_seed(0)
     x = torch.rand(B, T, 2)
-    reg = SequenceRegressor(build_backbone(name, REGISTRY[name].impls[-1], 2, H))
+    reg = SequenceRegressor(build_backbone(name, KINDS[name].fastest_impl, 2, H))
     pred, loss = reg(x, torch.rand(B))
     assert pred.shape == (B,) and loss.ndim == 0
     loss.backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in reg.parameters())
     for loss_name in ("mse", "bce"):
-        tagger = BitTagger(build_backbone(name, REGISTRY[name].impls[-1], 2, H), loss_name)
+        tagger = BitTagger(build_backbone(name, KINDS[name].fastest_impl, 2, H), loss_name)
         logits, loss = tagger(x, torch.randint(0, 2, (B, T)).float())
         assert logits.shape == (B, T)
         loss.backward()
@@ -138,8 +141,6 @@ def test_regressor_and_bit_tagger_shapes_and_gradients(name):
 
 
 def test_bit_tagger_losses_are_mse_on_probabilities_and_bce_on_logits():
-    from seqlab.models.recurrent import BitTagger
-
     torch.manual_seed(0)
     x, bits = torch.rand(B, T, 2), torch.randint(0, 2, (B, T)).float()
     backbone = build_backbone("lstm", "fused", 2, H)
@@ -152,3 +153,41 @@ def test_bit_tagger_losses_are_mse_on_probabilities_and_bce_on_logits():
     torch.testing.assert_close(loss_bce, -(bits * p.log() + (1 - bits) * (1 - p).log()).mean())
     with pytest.raises(ValueError, match="valid losses: mse, bce"):
         BitTagger(backbone, "hinge")
+
+
+# --- typed configs: build, save, load ----------------------------------------------------------------
+
+
+def _configs():
+    from seqlab.models.image import ImageClassifierConfig, LSTMAutoencoderConfig
+    from seqlab.models.sequence import BitTaggerConfig, SequenceRegressorConfig
+
+    return [SequenceClassifierConfig("peephole", "cell", 11, 4, 10, forget_bias=1.0, pad_index=10),
+            SequenceRegressorConfig("gru", "fused", 2, 5, forget_bias=1.0),
+            BitTaggerConfig("lstm", "fused", 2, 3, "mse", forget_bias=1.0),
+            ImageClassifierConfig("lstm", "pixel", (4, 3), True, num_classes=10, forget_bias="chrono"),
+            LSTMAutoencoderConfig(hidden=6, latent=3, dropout=0.1, forget_bias="chrono")]
+
+
+@pytest.mark.parametrize("config", _configs(), ids=lambda c: type(c).__name__)
+def test_a_checkpoint_rebuilds_its_model_from_the_stored_config(tmp_path, config):
+    torch.manual_seed(0)
+    model = config.build()
+    config.save(tmp_path / "model.pt", model.state_dict())
+    stored, _ = type(config).read(tmp_path / "model.pt")
+    assert stored == config
+    torch.manual_seed(1)  # the rebuilt model's own init must not matter: the weights are loaded over it
+    loaded = type(config).load(tmp_path / "model.pt")
+    assert not loaded.training
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_a_checkpoint_of_another_model_family_is_refused(tmp_path):
+    from seqlab.core.errors import DataError
+    from seqlab.models.sequence import SequenceRegressorConfig
+
+    config = SequenceClassifierConfig("lstm", "fused", 10, 4, 10)
+    config.save(tmp_path / "model.pt", config.build().state_dict())
+    with pytest.raises(DataError, match="holds a 'SequenceClassifierConfig' checkpoint, expected 'SequenceRegressorConfig'"):
+        SequenceRegressorConfig.load(tmp_path / "model.pt")

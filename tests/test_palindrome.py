@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from seqlab.errors import DataError
+from seqlab.core.errors import DataError
 from seqlab.tasks.palindrome import PalindromeTask, generate, inputs_targets, load, save, split_sizes
 
 SIZES = {"train": 300, "val": 50, "test": 50}

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from seqlab.parallel import run_parallel
-from seqlab.params.recall import parse
-from seqlab.studies import recall
+from seqlab.studies.recall import steps as recall
+from seqlab.studies.recall.params import parse
+from seqlab.training.parallel import run_parallel
 
 
 def _tiny(default_params) -> dict:
@@ -18,7 +18,7 @@ def _tiny(default_params) -> dict:
 def test_results_do_not_depend_on_the_worker_count(tmp_path, monkeypatch, default_params):
     monkeypatch.chdir(tmp_path)  # spawned workers start here too and find the data
     p = parse(_tiny(default_params))
-    recall.generate_data(p)
+    recall.generate(p)
     jobs = [(p, h, s) for h in p.hidden for s in p.train.seeds]
     one = run_parallel(recall._train_job, jobs, workers=1)
     two = run_parallel(recall._train_job, jobs, workers=2)

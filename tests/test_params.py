@@ -1,13 +1,12 @@
 import subprocess
-import sys
 
 import pytest
 import yaml
 
-from conftest import ROOT
-from seqlab.errors import ParamsError
-from seqlab.params import load_params
-from seqlab.params.palindrome import parse
+from conftest import ROOT, stage_command
+from seqlab.core.errors import ParamsError
+from seqlab.core.params import load_params
+from seqlab.studies.palindrome.params import parse
 
 
 def test_the_repository_params_load():
@@ -43,7 +42,8 @@ BAD = [
     ("palindrome.train.device", "tpu", r"'palindrome\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
     ("palindrome.data.base", 1, r"'palindrome\.data\.base' must be >= 2"),
     ("palindrome.train.forget_bias", "one", r"'palindrome\.train\.forget_bias' must be a number"),
-    ("palindrome.evaluate.target_acc", 1.5, r"'palindrome\.evaluate\.target_acc' must be <= 1"),
+    ("palindrome.evaluate.target_acc", 1.5, r"'palindrome\.evaluate\.target_acc' must be between 0 and 1"),
+    ("palindrome.claims.lstm_solves_T", 1, r"'palindrome\.claims\.lstm_solves_T' must be >= 2"),
 ]
 
 
@@ -67,13 +67,12 @@ def test_a_missing_key_is_named(default_params):
         parse(default_params)
 
 
-@pytest.mark.parametrize("stage,model", [("generate", "lstm"), ("train", "lstm"), ("evaluate", "lstm"),
-                                         ("figures", None), ("report", None)])
-def test_a_stage_with_bad_params_exits_nonzero_and_writes_nothing(tmp_path, default_params, stage, model):
+@pytest.mark.parametrize("stage", ["palindrome_generate@lstm", "palindrome_train@lstm", "palindrome_evaluate@lstm",
+                                   "palindrome_figures", "report"])
+def test_a_stage_with_bad_params_exits_nonzero_and_writes_nothing(tmp_path, default_params, stage):
     default_params["lstm"]["T"] = 1
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
-    cmd = [sys.executable, str(ROOT / "stages" / f"{stage}.py")] + (["--model", model] if model else [])
-    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run(stage_command(stage), cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr
     assert "'lstm.T' has 1" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
@@ -81,8 +80,8 @@ def test_a_stage_with_bad_params_exits_nonzero_and_writes_nothing(tmp_path, defa
 
 def test_an_unknown_model_on_the_command_line_fails_before_any_work(tmp_path, default_params):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
-    proc = subprocess.run([sys.executable, str(ROOT / "stages" / "train.py"), "--model", "transformer"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    cmd = stage_command("palindrome_train@lstm")
+    proc = subprocess.run([*cmd[:-1], "transformer"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "allowed values: rnn, lstm, peephole, gru" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]

@@ -1,9 +1,10 @@
 """End to end: the real DAG, with tiny params, in a temporary git repository.
 
 dvc repro -> every study's outputs, metrics and MLflow runs; dvc repro again -> nothing runs;
-dvc exp run -S lstm.T=8 -> only the LSTM chain (then figures and report) runs;
+dvc exp run -S lstm.T=8 -> only the LSTM chain (then palindrome_figures and the report) runs;
 dvc metrics diff -> shows the LSTM's new metric;
-dvc exp run -S recall.train.steps=8 -> only the recall study's stages (then the report) run.
+dvc exp run -S recall.train.steps=8 -> only the recall study's stages (then the report) run;
+dvc exp run -S mnist.autoencoder.hidden=6 -> only the autoencoder's chain runs.
 The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>).
 """
 
@@ -40,7 +41,9 @@ def _ran(output: str) -> set[str]:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     repo = tmp_path_factory.mktemp("seqlab") / "repo"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
+    # tracked files and new ones not yet committed (but not ignored), as a commit of this tree would hold
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True)
     for rel in filter(None, files.stdout.split("\0")):
         src = ROOT / rel
         if src.is_file() and not rel.startswith(("data/", "models/", "reports/", "tests/", "benchmarks/")):
@@ -68,10 +71,10 @@ def first_repro(repo):
 
 def test_repro_builds_every_output(repo, first_repro):
     path, _ = repo
-    assert _ran(first_repro) == {f"{s}@{m}" for s in ("generate", "train", "evaluate") for m in MODELS} | {
-        f"study_{s}@{st}" for s in ("generate", "train", "evaluate", "figures") for st in ALGORITHMIC} | {
+    assert _ran(first_repro) == {f"palindrome_{s}@{m}" for s in ("generate", "train", "evaluate") for m in MODELS} | {
+        f"{st}_{s}" for s in ("generate", "train", "evaluate", "figures") for st in ALGORITHMIC} | {
         f"mnist_{s}" for s in ("generate", "train_classifiers", "train_autoencoder", "evaluate", "figures")} | {
-        "figures", "gradflow_measure", "gradflow_figures", "report"}
+        "palindrome_figures", "gradflow_measure", "gradflow_figures", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
         assert set(metrics) == {"T4", "T6"}
@@ -155,10 +158,19 @@ def test_repro_tracks_every_run_in_mlflow(repo, first_repro):
         run = client.get_run(seed["run_id"])
         assert run.info.status == "FINISHED"
         assert run.data.tags["mlflow.parentRunId"] == seed["parent_run_id"] in parents
-        assert run.data.tags["dvc.stage"] == "train@lstm"
+        assert run.data.tags["dvc.stage"] == "palindrome_train@lstm"
         assert run.data.metrics["test_acc"] == pytest.approx(seed["test_acc"], abs=1e-6)
         assert len(client.get_metric_history(run.info.run_id, "train_loss")) == 12
-        assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["curve.png"]
+        assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["curve.png"]  # palindrome_figures drew it
+    # every study's figures stage attaches each training run's curve to its MLflow run
+    for study, run_json in (("recall", "models/recall/h4/seed1/run.json"),
+                            ("mnist", "models/mnist/classifiers/gru-4x4-bi-pixel/run.json"),
+                            ("mnist", "models/mnist/autoencoder/run.json")):
+        run_id = json.loads((path / run_json).read_text())["run_id"]
+        assert client.get_run(run_id).data.tags["dvc.stage"] == (
+            "recall_train" if study == "recall" else "mnist_train_classifiers" if "classifiers" in run_json
+            else "mnist_train_autoencoder")
+        assert [a.path for a in client.list_artifacts(run_id)] == ["curve.png"], run_json
 
 
 def test_repro_again_runs_nothing(repo, first_repro):
@@ -175,7 +187,8 @@ def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, firs
     before = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
 
     out = _run(dvc + ["exp", "run", "-S", "lstm.T=8"], path, env)
-    assert _ran(out) == {"generate@lstm", "train@lstm", "evaluate@lstm", "figures", "report"}
+    assert _ran(out) == {"palindrome_generate@lstm", "palindrome_train@lstm", "palindrome_evaluate@lstm",
+                         "palindrome_figures", "report"}
     after = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
     assert before != after and set(after) == {"T8"}
     for m in ("rnn", "peephole", "gru"):  # untouched models keep their metrics
@@ -201,7 +214,7 @@ def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
     path, env = repo
     before = {s: (path / f"reports/metrics/{s}.json").read_text() for s in STUDIES}
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "recall.train.steps=8"], path, env)
-    assert _ran(out) == {"study_train@recall", "study_evaluate@recall", "study_figures@recall", "report"}
+    assert _ran(out) == {"recall_train", "recall_evaluate", "recall_figures", "report"}
     for s in ("addition", "adding", "sweep", "mnist"):
         assert (path / f"reports/metrics/{s}.json").read_text() == before[s]
 

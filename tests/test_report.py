@@ -1,6 +1,7 @@
 import re
 
-from seqlab.report import claims, to_html
+from seqlab.report import to_html
+from seqlab.studies.palindrome.report import claims
 
 
 def _res(**acc_by_T):

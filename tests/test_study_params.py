@@ -2,20 +2,19 @@
 message naming the key and the allowed values, before anything is written."""
 
 import subprocess
-import sys
 
 import pytest
 import yaml
 
-from conftest import ROOT
-from seqlab.errors import ParamsError
-from seqlab.params import load_params
-from seqlab.params.addition import parse as parse_addition
-from seqlab.params.adding import parse as parse_adding
-from seqlab.params.mnist import parse as parse_mnist
-from seqlab.params.recall import parse as parse_recall
-from seqlab.params.sweep import parse as parse_sweep
-from seqlab.params.sweep import parse_gradflow
+from conftest import ROOT, stage_command
+from seqlab.core.errors import ParamsError
+from seqlab.core.params import load_params
+from seqlab.studies.adding.params import parse as parse_adding
+from seqlab.studies.addition.params import parse as parse_addition
+from seqlab.studies.gradflow.params import parse as parse_gradflow
+from seqlab.studies.mnist.params import parse as parse_mnist
+from seqlab.studies.recall.params import parse as parse_recall
+from seqlab.studies.sweep.params import parse as parse_sweep
 from test_params import _set
 
 PARSERS = {"recall": parse_recall, "addition": parse_addition, "adding": parse_adding, "sweep": parse_sweep,
@@ -73,19 +72,20 @@ def test_bad_values_name_the_key_and_the_allowed_values(default_params, study, k
         PARSERS[study](default_params)
 
 
-@pytest.mark.parametrize("study,step,key,value,needle", [
-    ("recall", "train", "recall.train.hidden", 0, "'recall.train.hidden' has 0"),
-    ("addition", "generate", "addition.train.losses", ["l1"], "'addition.train.losses' has 'l1'"),
-    ("adding", "evaluate", "adding.T", 1, "'adding.T' has 1"),
-    ("sweep", "train", "sweep.models", ["gru", "mamba"], "'sweep.models' has 'mamba'"),
-    ("gradflow", "measure", "gradflow.T", [61], "'gradflow.T' has [61]"),
+@pytest.mark.parametrize("stage,key,value,needle", [
+    ("recall_train", "recall.train.hidden", 0, "'recall.train.hidden' has 0"),
+    ("addition_generate", "addition.train.losses", ["l1"], "'addition.train.losses' has 'l1'"),
+    ("adding_evaluate", "adding.T", 1, "'adding.T' has 1"),
+    ("adding_figures", "adding.T", 1, "'adding.T' has 1"),
+    ("sweep_train", "sweep.models", ["gru", "mamba"], "'sweep.models' has 'mamba'"),
+    ("gradflow_measure", "gradflow.T", [61], "'gradflow.T' has [61]"),
+    ("mnist_train_autoencoder", "mnist.autoencoder.dropout", 1.5, "'mnist.autoencoder.dropout' must be between 0 and 1"),
+    ("report", "recall.train.hidden", 0, "'recall.train.hidden' has 0"),
 ])
-def test_a_study_stage_with_bad_params_exits_2_and_writes_nothing(tmp_path, default_params, study, step, key, value,
-                                                                   needle):
+def test_a_study_stage_with_bad_params_exits_2_and_writes_nothing(tmp_path, default_params, stage, key, value, needle):
     _set(default_params, key, value)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
-    proc = subprocess.run([sys.executable, str(ROOT / "stages" / f"{study}.py"), step], cwd=tmp_path,
-                          capture_output=True, text=True)
+    proc = subprocess.run(stage_command(stage), cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr
     assert needle in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
@@ -93,17 +93,15 @@ def test_a_study_stage_with_bad_params_exits_2_and_writes_nothing(tmp_path, defa
 
 def test_a_study_stage_without_its_data_names_the_stage_to_run(tmp_path, default_params):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
-    proc = subprocess.run([sys.executable, str(ROOT / "stages" / "recall.py"), "evaluate"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    proc = subprocess.run(stage_command("recall_evaluate"), cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "dvc repro study_generate@recall" in proc.stderr and "Traceback" not in proc.stderr
+    assert "dvc repro recall_generate" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_an_unreadable_mnist_source_fails_in_the_data_stage(tmp_path, default_params):
     default_params["mnist"]["data"]["source"] = "idx:/nonexistent/mnist"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(default_params))
-    proc = subprocess.run([sys.executable, str(ROOT / "stages" / "mnist.py"), "generate"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    proc = subprocess.run(stage_command("mnist_generate"), cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr
     assert "/nonexistent/mnist" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]

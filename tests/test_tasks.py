@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seqlab.errors import DataError
+from seqlab.core.errors import DataError
 from seqlab.tasks import adding, addition, recall
 from seqlab.tasks.recall import PAD, RecallTask
 
@@ -47,7 +47,7 @@ def test_recall_rejects_a_position_outside_the_shortest_sequence():
 
 
 def test_recall_load_names_the_stage_when_data_is_missing(tmp_path):
-    with pytest.raises(DataError, match="study_generate@recall"):
+    with pytest.raises(DataError, match="recall_generate"):
         recall.load(tmp_path)
 
 
@@ -80,7 +80,7 @@ def test_addition_files_are_deterministic_and_each_length_independent(tmp_path):
     assert (tmp_path / "a/test/L2_x.npy").read_bytes() == (tmp_path / "b/test/L2_x.npy").read_bytes()
     x, y = addition.load_test(tmp_path / "a", 4)
     assert x.shape == (10, 5, 2)
-    with pytest.raises(DataError, match="study_generate@addition"):
+    with pytest.raises(DataError, match="addition_generate"):
         addition.load_train(tmp_path / "a", 7)
 
 
@@ -112,3 +112,16 @@ def test_adding_writes_the_measured_baseline(tmp_path):
     assert data["test"][0].shape == (400, 10, 2)
     with pytest.raises(DataError, match="T=50"):
         adding.load(tmp_path, 50)
+
+
+# --- what every task's splits share ---------------------------------------------------------------
+
+
+def test_overlap_counts_whole_rows_of_b_found_in_a():
+    from seqlab.tasks.splits import overlap, overlap_fraction
+
+    a = np.array([[1, 2], [3, 4], [5, 6]], dtype=np.uint8)
+    b = np.array([[3, 4], [4, 3], [1, 2], [1, 2]], dtype=np.uint8)  # a repeat counts twice; order matters
+    assert overlap(a, b) == 3
+    assert overlap_fraction(a, b) == 0.75 and overlap_fraction(a, b[:0]) == 0.0
+    assert overlap(a, np.array([[1, 2]], dtype=np.int64)) == 0  # compared byte for byte: dtypes must match

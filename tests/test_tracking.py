@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from seqlab.tracking import Tracker, repo_root, resolve_tracking_uri
+from seqlab.core.tracking import Tracker, repo_root, resolve_tracking_uri
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def test_absolute_and_environment_uris_are_kept(tmp_path, monkeypatch):
 
 def test_nested_runs_land_in_the_store(tmp_path, monkeypatch):
     monkeypatch.setenv("DVC_ROOT", str(tmp_path))
-    monkeypatch.setenv("DVC_STAGE", "train@lstm")
+    monkeypatch.setenv("DVC_STAGE", "palindrome_train@lstm")
     monkeypatch.setenv("DVC_EXP_NAME", "brisk-hare")
     tracker = Tracker("sqlite:///mlflow.db", "palindrome")
     with tracker.run("lstm-T5", {"T": 5}) as parent:
@@ -51,7 +51,7 @@ def test_nested_runs_land_in_the_store(tmp_path, monkeypatch):
     assert run.info.status == "FINISHED"
     assert run.data.params == {"T": "5", "seed": "0"}
     assert run.data.tags["mlflow.parentRunId"] == parent
-    assert run.data.tags["dvc.stage"] == "train@lstm" and run.data.tags["dvc.exp_name"] == "brisk-hare"
+    assert run.data.tags["dvc.stage"] == "palindrome_train@lstm" and run.data.tags["dvc.exp_name"] == "brisk-hare"
     assert [m.value for m in tracker.client.get_metric_history(child, "train_loss")] == [2.0, 1.0, 0.5]
     assert [a.path for a in tracker.client.list_artifacts(child)] == ["curve.png"]
     assert Path(tracker.client.get_experiment(tracker.experiment_id).artifact_location.removeprefix("file://")) \

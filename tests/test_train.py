@@ -6,14 +6,20 @@ import pytest
 import torch
 from torch import nn
 
-from seqlab import paths
-from seqlab.models import build_model
-from seqlab.params.palindrome import parse
-from seqlab.seeding import seed_everything
-from seqlab.studies.common import curves
-from seqlab.studies.palindrome import evaluate_model, generate_data, steps_to_target, train_model
-from seqlab.tasks.palindrome import PalindromeTask, generate, inputs_targets
-from seqlab.train import FitConfig, Metric, TrainingDiverged, fit
+from seqlab.core import paths
+from seqlab.models.sequence import SequenceClassifierConfig
+from seqlab.studies.palindrome.params import parse
+from seqlab.studies.palindrome.steps import evaluate_model, generate, train
+from seqlab.tasks.palindrome import PalindromeTask, inputs_targets
+from seqlab.tasks.palindrome import generate as generate_palindromes
+from seqlab.training.loop import FitConfig, TrainingDiverged, evaluate, fit
+from seqlab.training.metrics import Metric, steps_to
+from seqlab.training.runs import curves, history_frame
+from seqlab.training.seeding import seed_everything
+
+
+def build_model(kind, impl, input_dim, hidden, num_classes, forget_bias=0.0):
+    return SequenceClassifierConfig(kind, impl, input_dim, hidden, num_classes, forget_bias).build()
 
 
 def _tensors(pals):
@@ -22,7 +28,7 @@ def _tensors(pals):
 
 
 def test_an_lstm_learns_a_short_palindrome():
-    splits, _ = generate(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
+    splits, _ = generate_palindromes(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
     seed_everything(0)
     model = build_model("lstm", "cell", 10, 32, 10, forget_bias=1.0)
     hist = fit(model, _tensors(splits["train"]), _tensors(splits["val"]),
@@ -60,9 +66,9 @@ def test_the_same_params_and_seed_give_identical_metrics(tmp_path, monkeypatch, 
         (tmp_path / run).mkdir()
         monkeypatch.chdir(tmp_path / run)
         for model in ("rnn", "peephole"):
-            generate_data(params, model)
-            train_model(params, model, progress=False)
-            evaluate_model(params, model)
+            generate(params, model=model)
+            train(params, model=model, progress=False)
+            evaluate_model(params, model=model)
         # Metrics and curves, byte for byte (results.json also holds wall-clock seconds).
         outputs.append({p.as_posix(): p.read_bytes() for d in ("metrics", "plots")
                         for p in sorted((paths.REPORTS / d).rglob("*")) if p.is_file()})
@@ -77,9 +83,9 @@ def test_steps_to_target_and_curves():
     seed0 = pd.DataFrame({"step": [1, 2, 3, 4], "train_loss": [4.0, 2.0, 1.0, 3.0], "train_acc": 0.5,
                           "val_acc": [np.nan, 0.5, np.nan, 1.0]})
     seed1 = seed0.assign(train_loss=[2.0, 2.0, 1.0, 1.0], val_acc=[np.nan, 0.99, np.nan, 0.7])
-    assert steps_to_target(seed0, 0.99) == 4
-    assert steps_to_target(seed1, 0.99) == 2
-    assert steps_to_target(seed1, 0.999) is None
+    assert steps_to(seed0, "val_acc", 0.99) == 4
+    assert steps_to(seed1, "val_acc", 0.99) == 2
+    assert steps_to(seed1, "val_acc", 0.999) is None
     c = curves([seed0, seed1], "acc")
     assert c["n_seeds"].tolist() == [2, 2]
     assert c["step"].tolist() == [2, 4]
@@ -89,7 +95,7 @@ def test_steps_to_target_and_curves():
 
 
 def test_early_stopping_ends_at_the_first_validation_point_that_reaches_the_target():
-    splits, _ = generate(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
+    splits, _ = generate_palindromes(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
     seed_everything(0)
     model = build_model("lstm", "fused", 10, 32, 10, forget_bias=1.0)
     cfg = FitConfig(steps=400, batch_size=32, lr=1e-2, clip_norm=10, eval_every=10, stop_at=1.0)
@@ -114,14 +120,11 @@ def test_a_lower_is_better_metric_stops_when_it_falls_to_the_target():
     hist = fit(Mean(), (x, y), (x, y), FitConfig(500, 16, 0.1, 10, 5, stop_at=0.01), seed=0, progress=False,
                metric=mse)
     assert hist.stopped_early and hist.val_metric[-1] <= 0.01 < hist.val_metric[0]
-    assert hist.val_loss == pytest.approx(hist.val_metric)  # the model's loss is the same MSE
+    assert hist.evals["val_loss"] == pytest.approx(hist.val_metric)  # the model's loss is the same MSE
 
 
 def test_monitored_sets_are_scored_at_every_validation_point_without_changing_training():
-    from seqlab.studies.common import history_frame
-    from seqlab.train import evaluate
-
-    splits, _ = generate(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
+    splits, _ = generate_palindromes(PalindromeTask(4, 10), {"train": 70, "val": 15, "test": 15}, seed=0)
     train, val, test = (_tensors(splits[s]) for s in ("train", "val", "test"))
     cfg = FitConfig(steps=30, batch_size=16, lr=1e-2, clip_norm=10, eval_every=10)
     runs = {}
@@ -133,8 +136,50 @@ def test_monitored_sets_are_scored_at_every_validation_point_without_changing_tr
     # Scoring in eval mode under no_grad leaves the weights and the batch order untouched.
     assert all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), model.state_dict().values()))
     assert hist.train_loss == plain_hist.train_loss and hist.val_metric == plain_hist.val_metric
-    assert plain_hist.monitor_metric == {} and len(hist.monitor_metric["test"]) == len(hist.eval_step) == 3
-    assert (hist.monitor_metric["test"][-1], hist.monitor_loss["test"][-1]) == pytest.approx(evaluate(model, *test))
-    frame = history_frame(hist, "acc")
+    assert list(plain_hist.evals) == ["val_acc", "val_loss"] and len(hist.evals["test_acc"]) == len(hist.eval_step) == 3
+    assert (hist.evals["test_acc"][-1], hist.evals["test_loss"][-1]) == pytest.approx(evaluate(model, *test))
+    frame = history_frame(hist)
     assert list(frame.columns) == ["step", "train_loss", "train_acc", "val_acc", "val_loss", "test_acc", "test_loss"]
-    assert frame["test_acc"].dropna().tolist() == hist.monitor_metric["test"]
+    assert frame["test_acc"].dropna().tolist() == hist.evals["test_acc"]
+
+
+def test_a_step_with_two_optimizers_trains_through_the_same_loop_and_history():
+    """What a GAN needs: its own update rule with two optimizers, no validation set, and its own
+    scalars at every evaluation point, all through the one loop and its History."""
+
+    class TwoParts(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(1, 1), nn.Linear(1, 1)
+
+    class AlternatingStep:
+        def __init__(self, model: TwoParts):
+            self.model = model
+            self.opt_a = torch.optim.SGD(model.a.parameters(), lr=0.1)
+            self.opt_b = torch.optim.SGD(model.b.parameters(), lr=0.1)
+
+        def __call__(self, x, y):
+            out = {}
+            for name, part, opt in (("a", self.model.a, self.opt_a), ("b", self.model.b, self.opt_b)):
+                loss = ((part(x).squeeze(-1) - y) ** 2).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                out[f"loss_{name}"] = loss.detach()
+            return {"loss": out["loss_a"] + out["loss_b"], **out}
+
+    torch.manual_seed(0)
+    model = TwoParts()
+    x = torch.rand(64, 1)
+    cfg = FitConfig(steps=40, batch_size=16, lr=0.0, clip_norm=1.0, eval_every=10)
+    hist = fit(model, (x, 3 * x.squeeze(-1)), None, cfg, seed=0, progress=False, step=AlternatingStep(model),
+               on_eval=lambda step, m: {"weight_a": m.a.weight.item()})
+    assert list(hist.train) == ["loss", "loss_a", "loss_b"] and all(len(v) == 40 for v in hist.train.values())
+    assert hist.train_loss == pytest.approx([a + b for a, b in zip(hist.train["loss_a"], hist.train["loss_b"])])
+    assert hist.train_loss[-1] < hist.train_loss[0] / 4
+    assert hist.eval_step == [10, 20, 30, 40] and list(hist.evals) == ["weight_a"]
+    assert hist.evals["weight_a"][-1] == model.a.weight.item()
+    assert list(history_frame(hist).columns) == ["step", "train_loss", "train_loss_a", "train_loss_b", "weight_a"]
+    with pytest.raises(ValueError, match="needs a validation set"):
+        fit(model, (x, x.squeeze(-1)), None, FitConfig(4, 16, 0.0, 1.0, 2, stop_at=0.5), seed=0, progress=False,
+            step=AlternatingStep(model))

@@ -1,3 +1,11 @@
-"""seqlab: classic recurrent-network studies as one reproducible DVC pipeline."""
+"""seqlab: classic recurrent-network studies as one reproducible DVC pipeline.
 
-__version__ = "0.1.0"
+Layers, each importing only those below it:
+
+    report/           the report stage: assembles the sections of the registered studies
+    studies/<name>/   one folder per study: params schema, steps, figures, report section
+    viz.py, markdown.py   figure helpers; report-section formatting
+    training/         the one training loop, metrics, run records, worker processes, seeding
+    models/, tasks/   models by name with typed configs; seeded data generators and loaders
+    core/             params, paths, errors, the stage CLI, MLflow tracking
+"""

@@ -1,15 +1,111 @@
-"""Run a recurrent backbone over a sequence, and the heads that sit on top of it.
+"""The recurrent kinds, registered by name, and the modules that run them over a sequence.
 
-Every model's forward(x, targets=None) returns (output, loss), loss None without targets.
+:data:`KINDS` is the one registry of recurrent kinds: every study, schema, figure and report
+looks a kind up here, and an unknown name fails with the list of valid ones. A kind has a
+hand-written cell (seqlab.models.cells) and, where torch has one, a fused module computing the
+same equations (the tests prove it, outputs and gradients to 1e-5).
+
+Every module here maps (B, T, I) inputs to hidden states; the models that put a head on them
+are in seqlab.models.sequence and seqlab.models.image.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from seqlab.models.cells import Cell
+from seqlab.models.cells import Cell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
+
+
+@dataclass(frozen=True)
+class RecurrentKind:
+    label: str  # how tables and legends name it
+    cell: type[Cell]
+    fused: type[nn.RNNBase] | None  # torch's fused module computing the same equations
+
+    @property
+    def impls(self) -> tuple[str, ...]:
+        return ("cell", "fused") if self.fused is not None else ("cell",)
+
+    @property
+    def fastest_impl(self) -> str:
+        """torch's fused module where there is one (about twice as fast on a CPU), else the cell.
+        The studies that only need the maths take it; the palindrome study keeps a per-model
+        ``impl`` switch for comparing the two."""
+        return self.impls[-1]
+
+
+KINDS: dict[str, RecurrentKind] = {
+    "rnn": RecurrentKind("RNN", RNNCell, nn.RNN),  # nn.RNN's default nonlinearity is tanh, as RNNCell
+    "lstm": RecurrentKind("LSTM", LSTMCell, nn.LSTM),
+    "peephole": RecurrentKind("Peephole LSTM", PeepholeLSTMCell, None),
+    "gru": RecurrentKind("GRU", GRUCell, nn.GRU),
+}
+FUSED_KINDS = tuple(name for name, k in KINDS.items() if k.fused is not None)  # rnn, lstm, gru
+
+
+def kind(name: str) -> RecurrentKind:
+    if name not in KINDS:
+        raise ValueError(f"unknown model {name!r}; valid names: {', '.join(sorted(KINDS))}")
+    return KINDS[name]
+
+
+def label(name: str) -> str:
+    """The display name of a kind ("Peephole LSTM"); other names are shown as they are."""
+    return KINDS[name].label if name in KINDS else name
+
+
+# --- gate initialisation ------------------------------------------------------------------------
+
+CHRONO = "chrono"
+
+
+def init_gates(module: nn.RNNBase, forget_bias: float | str, t_max: int) -> None:
+    """Set the memory gates' biases of a fused LSTM or GRU (all layers, both directions).
+
+    ``forget_bias`` a number: every LSTM forget gate starts there. At 1 the cell keeps its
+    memory by default early in training, which helps long-range credit assignment (Gers et al.
+    2000; Jozefowicz et al. 2015). The GRU and the RNN keep torch's initialisation.
+
+    ``forget_bias`` "chrono": chrono initialisation (Tallec & Ollivier 2018, "Can recurrent
+    neural networks warp time?"). Each unit's forget bias is log(u), u ~ U(1, t_max - 1), and
+    its input bias is the negative of that. A gate at sigmoid(log u) forgets on a time scale of
+    about u steps, so the units' memories span every range up to the sequence length. For the
+    GRU the same draw goes to the update gate z, which keeps the state where z is near 1. Why it
+    matters for 784-step MNIST: at bias 1 the forget gate is 0.73, and a digit's gradient
+    crossing the ~100 blank pixels at the foot of the image shrinks by 0.73^100, about 1e-14.
+
+    torch adds two biases per gate, so the values go in b_ih and the same slice of b_hh is
+    zeroed. Draws come from torch's global generator, which the caller has seeded.
+    """
+    chrono = forget_bias == CHRONO
+    if isinstance(forget_bias, str) and not chrono:
+        raise ValueError(f"forget_bias must be a number or {CHRONO!r}, got {forget_bias!r}")
+    if chrono and t_max < 2:
+        raise ValueError(f"chrono initialisation needs the sequence length t_max >= 2, got {t_max}")
+    if not (isinstance(module, nn.LSTM) or (chrono and isinstance(module, nn.GRU))):
+        return
+    H = module.hidden_size
+    memory = slice(H, 2 * H)  # torch's gate order: LSTM (i, f, g, o) -> f; GRU (r, z, n) -> z
+    with_input = chrono and isinstance(module, nn.LSTM)
+    touched = slice(0, 2 * H) if with_input else memory  # what b_ih is given; b_hh's copy is zeroed
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name.startswith("bias_hh"):
+                p[touched].zero_()
+            elif name.startswith("bias_ih") and not chrono:
+                p[memory] = forget_bias
+            elif name.startswith("bias_ih"):
+                log_u = torch.empty(H).uniform_(1, t_max - 1).log()  # (H,)
+                p[memory] = log_u
+                if with_input:
+                    p[:H] = -log_u  # input gate i: a unit that remembers long writes little
+
+
+# --- one layer, one direction: a cell or its fused twin ----------------------------------------
 
 
 class CellRecurrence(nn.Module):
@@ -46,74 +142,94 @@ class FusedRecurrence(nn.Module):
         return out
 
 
-class SequenceClassifier(nn.Module):
-    """Digits -> one-hot -> recurrent backbone -> linear head on the last hidden state.
+def build_backbone(name: str, impl: str, input_dim: int, hidden: int, forget_bias: float = 0.0) -> nn.Module:
+    """A one-layer recurrent backbone (B, T, I) -> (B, T, H), its forget gate (if it has one)
+    starting at ``forget_bias`` (see :func:`init_gates`)."""
+    k = kind(name)
+    if impl not in k.impls:
+        raise ValueError(f"model {name!r} has no impl {impl!r}; valid impls: {', '.join(k.impls)}")
+    if impl == "fused":
+        module = k.fused(input_dim, hidden, batch_first=True)
+        init_gates(module, forget_bias, t_max=0)
+        return FusedRecurrence(module)
+    cell = k.cell(input_dim, hidden)
+    if hasattr(cell, "forget_bias"):
+        with torch.no_grad():
+            cell.forget_bias().fill_(forget_bias)
+    return CellRecurrence(cell)
 
-    With ``pad_index`` set, sequences of different lengths share a batch: they are padded at
-    the end with that token, and the head reads each sequence's last real step. The padding
-    comes after it, so it cannot change that step's hidden state.
+
+def to_cell(backbone: nn.Module) -> CellRecurrence:
+    """The hand-written twin of a backbone, with the same weights (a cell backbone is returned).
+
+    torch keeps two biases per gate (b_ih + b_hh); the cells keep their sum, except the GRU's
+    b_hn, which sits inside r * (...) and stays separate. Used to look inside a trained fused
+    model step by step (gradient flow), where the fused kernel hides the hidden states' graph.
+    """
+    if isinstance(backbone, CellRecurrence):
+        return backbone
+    rnn = backbone.rnn
+    if rnn.num_layers != 1 or rnn.bidirectional:
+        raise ValueError("to_cell handles one-layer, one-direction modules")
+    name = next(n for n, k in KINDS.items() if k.fused is type(rnn))
+    cell = KINDS[name].cell(rnn.input_size, rnn.hidden_size)
+    H = rnn.hidden_size
+    with torch.no_grad():
+        cell.weight_x.copy_(rnn.weight_ih_l0)
+        cell.weight_h.copy_(rnn.weight_hh_l0)
+        if isinstance(cell, GRUCell):
+            cell.bias.copy_(rnn.bias_ih_l0)
+            cell.bias[: 2 * H] += rnn.bias_hh_l0[: 2 * H]
+            cell.bias_hn.copy_(rnn.bias_hh_l0[2 * H :])
+        else:
+            cell.bias.copy_(rnn.bias_ih_l0 + rnn.bias_hh_l0)
+    return CellRecurrence(cell).to(rnn.weight_ih_l0.device, rnn.weight_ih_l0.dtype)
+
+
+# --- stacks of fused layers, uni- or bidirectional ----------------------------------------------
+
+
+def as_widths(hidden: int | Sequence[int]) -> tuple[int, ...]:
+    widths = (hidden,) if isinstance(hidden, int) else tuple(hidden)
+    if not widths or any(int(h) != h or h < 1 for h in widths):
+        raise ValueError(f"hidden must be one or more positive layer widths, got {hidden!r}")
+    return tuple(int(h) for h in widths)
+
+
+class StackedRecurrence(nn.Module):
+    """A stack of fused recurrent layers summarising a sequence: (B, T, I) -> (B, D).
+
+    One single-layer torch module per layer, so layers may differ in width (torch's own
+    ``num_layers`` forces one width). With ``bidirectional`` each layer also reads the sequence
+    backwards (Schuster & Paliwal 1997) and the next layer sees both directions, 2 * hidden[k-1]
+    features per step. The summary is the last layer's final forward state, concatenated, when
+    bidirectional, with its backward state at t = 0, the one that has read the whole sequence.
+    D = hidden[-1], times 2 when bidirectional. ``forget_bias`` and ``t_max`` (the sequence
+    length) set the gate biases: see :func:`init_gates`.
     """
 
-    def __init__(self, backbone: nn.Module, input_dim: int, num_classes: int, pad_index: int | None = None):
+    def __init__(self, kind: str, input_size: int, hidden: int | Sequence[int], bidirectional: bool = False,
+                 forget_bias: float | str = 1.0, t_max: int = 0):
         super().__init__()
-        self.backbone = backbone
-        self.input_dim = input_dim
-        self.pad_index = pad_index
-        self.head = nn.Linear(backbone.hidden_size, num_classes)
+        if kind not in FUSED_KINDS:
+            raise ValueError(f"unknown kind {kind!r}; valid kinds: {', '.join(FUSED_KINDS)}")
+        self.kind = kind
+        self.hidden = as_widths(hidden)
+        self.bidirectional = bidirectional
+        directions = 2 if bidirectional else 1
+        inputs = (input_size, *(directions * h for h in self.hidden[:-1]))
+        self.layers = nn.ModuleList(
+            KINDS[kind].fused(i, h, batch_first=True, bidirectional=bidirectional)
+            for i, h in zip(inputs, self.hidden)
+        )
+        for layer in self.layers:
+            init_gates(layer, forget_bias, t_max)
+        self.output_size = directions * self.hidden[-1]
 
-    def forward(self, x: torch.Tensor, targets: torch.Tensor | None = None):
-        onehot = F.one_hot(x.long(), self.input_dim).float()  # (B, T) -> (B, T, I)
-        h = self.backbone(onehot)  # (B, T, H)
-        if self.pad_index is None:
-            last = h[:, -1]  # (B, H)
-        else:
-            lengths = (x != self.pad_index).sum(dim=1)  # (B,)
-            last = h[torch.arange(len(x), device=x.device), lengths - 1]  # (B, H)
-        logits = self.head(last)  # (B, C)
-        loss = None if targets is None else F.cross_entropy(logits, targets.long())
-        return logits, loss
-
-
-class SequenceRegressor(nn.Module):
-    """Real-valued inputs (B, T, I) -> backbone -> one number from the last hidden state; MSE."""
-
-    def __init__(self, backbone: nn.Module):
-        super().__init__()
-        self.backbone = backbone
-        self.head = nn.Linear(backbone.hidden_size, 1)
-
-    def forward(self, x: torch.Tensor, targets: torch.Tensor | None = None):
-        h = self.backbone(x)  # (B, T, H)
-        pred = self.head(h[:, -1]).squeeze(-1)  # (B,)
-        loss = None if targets is None else F.mse_loss(pred, targets)
-        return pred, loss
-
-
-BIT_LOSSES = ("mse", "bce")
-
-
-class BitTagger(nn.Module):
-    """One output bit per time step: (B, T, I) -> backbone -> logits (B, T).
-
-    loss "bce": binary cross-entropy on the logits, the likelihood of Bernoulli bits.
-    loss "mse": squared error between sigmoid(logit) and the bit, as the course trained it.
-    Either way the prediction is logit > 0, so the two losses are compared on equal terms.
-    """
-
-    def __init__(self, backbone: nn.Module, loss: str):
-        super().__init__()
-        if loss not in BIT_LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; valid losses: {', '.join(BIT_LOSSES)}")
-        self.backbone = backbone
-        self.loss_name = loss
-        self.head = nn.Linear(backbone.hidden_size, 1)
-
-    def forward(self, x: torch.Tensor, targets: torch.Tensor | None = None):
-        logits = self.head(self.backbone(x)).squeeze(-1)  # (B, T, H) -> (B, T)
-        if targets is None:
-            return logits, None
-        if self.loss_name == "bce":
-            loss = F.binary_cross_entropy_with_logits(logits, targets)
-        else:
-            loss = F.mse_loss(torch.sigmoid(logits), targets)
-        return logits, loss
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x, state = layer(x)  # (B, T, directions*H_k)
+        h_n = state[0] if isinstance(state, tuple) else state  # the LSTM returns (h_n, c_n)
+        # h_n: (directions, B, H). h_n[0] is the forward state after t = T-1; h_n[1] is the
+        # backward state after it has walked back to t = 0, i.e. outputs[:, 0, H:].
+        return torch.cat(tuple(h_n), dim=-1)  # (B, D)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from seqlab.errors import DataError
+from seqlab.core.errors import DataError
+from seqlab.tasks.splits import SPLITS
 
 INPUT_DIM = 2
-SPLITS = ("train", "val", "test")
 BASELINE_MSE = 1 / 6  # Var(U(0,1) + U(0,1)) = 2 * 1/12
 
 
@@ -68,7 +68,7 @@ def write_all(root: Path, lengths: tuple[int, ...], sizes: dict[str, int], seed:
 def load(root: Path, T: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     d = data_dir(root, T)
     if not (d / "train_x.npy").is_file():
-        raise DataError(f"{d}: no adding-task data for T={T}; generate it with `dvc repro study_generate@adding`")
+        raise DataError(f"{d}: no adding-task data for T={T}; generate it with `dvc repro adding_generate`")
     out = {}
     for split in SPLITS:
         x, y = np.load(d / f"{split}_x.npy"), np.load(d / f"{split}_y.npy")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seqlab.errors import DataError
+from seqlab.core.errors import DataError
+from seqlab.tasks.splits import overlap_fraction
 
 INPUT_DIM = 2
 
@@ -75,9 +76,8 @@ def write_all(root: Path, lengths: tuple[int, ...], eval_lengths: range, sizes: 
             np.save(out / f"{split}_y.npy", y)
         # With 4**L distinct problems, short L repeat: say how much of the test set was seen.
         meta["distinct_problems"][str(L)] = 4**L
-        seen = {row.tobytes() for row in np.load(out / "train_x.npy")}
         if L in tests:
-            meta["test_in_train"][str(L)] = round(float(np.mean([r.tobytes() in seen for r in tests[L][0]])), 6)
+            meta["test_in_train"][str(L)] = overlap_fraction(np.load(out / "train_x.npy"), tests[L][0])
     (root / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
 
@@ -91,12 +91,12 @@ def _check(x: np.ndarray, y: np.ndarray, where: str) -> tuple[np.ndarray, np.nda
 def load_train(root: Path, L: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     d = train_dir(root, L)
     if not (d / "train_x.npy").is_file():
-        raise DataError(f"{d}: no addition data for L={L}; generate it with `dvc repro study_generate@addition`")
+        raise DataError(f"{d}: no addition data for L={L}; generate it with `dvc repro addition_generate`")
     return {s: _check(np.load(d / f"{s}_x.npy"), np.load(d / f"{s}_y.npy"), str(d)) for s in ("train", "val")}
 
 
 def load_test(root: Path, L: int) -> tuple[np.ndarray, np.ndarray]:
     path = test_file(root, L, "x")
     if not path.is_file():
-        raise DataError(f"{path} missing; generate it with `dvc repro study_generate@addition`")
+        raise DataError(f"{path} missing; generate it with `dvc repro addition_generate`")
     return _check(np.load(path), np.load(test_file(root, L, "y")), str(path))

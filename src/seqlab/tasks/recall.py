@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from seqlab.errors import DataError
+from seqlab.core.errors import DataError
+from seqlab.tasks.splits import SPLITS, overlap_fraction
 
 PAD = 10
-SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def generate(task: RecallTask, sizes: dict[str, int], seed: int) -> dict[str, di
     """Seeded splits: {split: {"x": (N, max_len) int8, PAD after each length, "y": (N,) int8}}.
 
     Sequences are drawn independently, so a short one can appear in two splits (there are only
-    10**3 sequences of length 3); :func:`overlap` measures how often.
+    10**3 sequences of length 3); the saved metadata says how often (``test_in_train``).
     """
     rng = np.random.default_rng([seed, task.min_len, task.max_len])
     out = {}
@@ -64,26 +64,20 @@ def lengths(x: np.ndarray) -> np.ndarray:
     return (x != PAD).sum(axis=1)
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Fraction of the rows of ``b`` that also occur in ``a``."""
-    seen = {row.tobytes() for row in a}
-    return float(np.mean([row.tobytes() in seen for row in b])) if len(b) else 0.0
-
-
 def save(out: Path, task: RecallTask, splits: dict, seed: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, arrays in splits.items():
         for key, arr in arrays.items():
             np.save(out / f"{name}_{key}.npy", arr)
     meta = {"task": asdict(task), "seed": seed, "sizes": {k: len(v["y"]) for k, v in splits.items()},
-            "test_in_train": round(overlap(splits["train"]["x"], splits["test"]["x"]), 6)}
+            "test_in_train": overlap_fraction(splits["train"]["x"], splits["test"]["x"])}
     (out / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
 def load(path: Path) -> tuple[dict, dict]:
     path = Path(path)
     if not (path / "meta.json").is_file():
-        raise DataError(f"{path}: no recall data here (meta.json missing); generate it with `dvc repro study_generate@recall`")
+        raise DataError(f"{path}: no recall data here (meta.json missing); generate it with `dvc repro recall_generate`")
     meta = json.loads((path / "meta.json").read_text())
     splits = {}
     for name in SPLITS:

@@ -1,0 +1,1 @@
+"""What every stage imports: params loading, artifact paths, errors, the stage CLI, tracking."""

@@ -1,0 +1,60 @@
+"""Stage gradflow_measure: gradient norms through time for the sweep's models, at
+initialisation and after training.
+
+    python -m seqlab.studies.gradflow.steps
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from seqlab.core import paths
+from seqlab.core.cli import run_stage
+from seqlab.core.files import write_json
+from seqlab.models.sequence import SequenceClassifierConfig
+from seqlab.studies.gradflow.norms import decay_factor, gradient_norms
+from seqlab.studies.gradflow.params import GradflowParams, parse
+from seqlab.tasks import palindrome
+from seqlab.training.loop import evaluate
+from seqlab.training.runs import CHECKPOINT
+from seqlab.training.seeding import seed_everything
+
+STUDY = "gradflow"
+MEASURED = "sweep"  # the study whose data and trained models are measured
+
+
+def measure(p: GradflowParams, tracker=None) -> dict:
+    rows, metrics = [], {}
+    for T in p.T:
+        splits, _ = palindrome.load(palindrome.data_dir(paths.study_data(MEASURED), T))
+        x, y = palindrome.tensors(splits["test"][: p.batch_size])
+        for m in p.models:
+            checkpoint = paths.length_run(MEASURED, m, T, p.seed) / CHECKPOINT
+            config, _ = SequenceClassifierConfig.read(checkpoint)
+            seed_everything(p.seed)  # the sweep's run started from exactly this network
+            models = {"init": config.build(), "trained": SequenceClassifierConfig.load(checkpoint)}
+            entry = {}
+            for phase, model in models.items():
+                norms = gradient_norms(model, x, y)
+                for t, (n_state, n_h) in enumerate(zip(norms["state"], norms["h"]), start=1):
+                    rows.append({"model": m, "T": T, "phase": phase, "t": t, "state_norm": n_state, "h_norm": n_h})
+                g = decay_factor(norms["state"])
+                entry[f"decay_{phase}"] = None if g is None else round(g, 6)
+                # How much of the last step's gradient survives back to step 1.
+                entry[f"ratio_first_last_{phase}"] = float(f"{norms['state'][0] / norms['state'][-2]:.4g}")
+            entry["batch_acc_trained"] = round(evaluate(models["trained"], x, y)[0], 6)
+            metrics.setdefault(m, {})[f"T{T}"] = entry
+    plots = paths.study_plots(STUDY)
+    plots.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(plots / "norms.csv", index=False, float_format="%.6g")
+    write_json(paths.study_metrics(STUDY), metrics)
+    if tracker:
+        for m, by_T in metrics.items():
+            with tracker.run(m, {"model": m, "T": list(p.T), "seed": p.seed, "batch_size": p.batch_size}) as run_id:
+                tracker.log_metrics(run_id, {f"{k}_{T}": v for T, e in by_T.items() for k, v in e.items()
+                                             if isinstance(v, float)})
+    return metrics
+
+
+if __name__ == "__main__":
+    run_stage(__doc__, parse, {"measure": measure}, experiment=STUDY)

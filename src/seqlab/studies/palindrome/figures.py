@@ -1,0 +1,76 @@
+"""Stage palindrome_figures: accuracy curves per T and RNN vs LSTM loss as T grows (PNG), and
+each training run's curve attached to its MLflow run.
+
+    python -m seqlab.studies.palindrome.figures
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from seqlab.core import paths
+from seqlab.core.cli import run_stage
+from seqlab.models.recurrent import label
+from seqlab.studies.palindrome.params import PalindromeParams, model_section, parse
+from seqlab.viz import COLORS, band, log_run_curves, save_figure
+
+STUDY = "palindrome"
+
+
+def plot_accuracy_curves(curves: dict[str, dict[int, pd.DataFrame]], path: Path) -> Path:
+    """Validation accuracy against step, mean ± std over seeds: one panel per T, every model."""
+    lengths = sorted({T for per_T in curves.values() for T in per_T})
+    fig, axes = plt.subplots(1, len(lengths), figsize=(4.2 * len(lengths), 3.4), sharey=True, squeeze=False)
+    for ax, T in zip(axes[0], lengths):
+        for model, per_T in curves.items():
+            if T in per_T:
+                c = per_T[T]
+                band(ax, c["step"], c["val_acc_mean"], c["val_acc_std"], COLORS.get(model), label(model))
+        ax.set_title(f"T = {T}")
+        ax.set_xlabel("training step")
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("validation accuracy (mean ± std)")
+    axes[0][-1].legend(loc="lower right")
+    return save_figure(fig, path)
+
+
+def plot_loss_by_length(curves: dict[str, dict[int, pd.DataFrame]], models: tuple[str, ...], path: Path) -> Path:
+    """Training loss as T grows, one panel per model (RNN vs LSTM), one line per T."""
+    shown = [m for m in models if m in curves]
+    fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 3.4), sharey=True, squeeze=False)
+    cmap = plt.get_cmap("viridis")
+    for ax, model in zip(axes[0], shown):
+        lengths = sorted(curves[model])
+        for k, T in enumerate(lengths):
+            c = curves[model][T]
+            band(ax, c["step"], c["train_loss_mean"], c["train_loss_std"], cmap(k / max(1, len(lengths) - 1)),
+                 f"T = {T}", alpha=0.15)
+        ax.set_title(label(model))
+        ax.set_xlabel("training step")
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[0][0].set_ylabel("training loss (mean over seeds)")
+    return save_figure(fig, path)
+
+
+def make_figures(params: PalindromeParams, tracker=None) -> list[Path]:
+    """The study's figures, from the curves the evaluate stages wrote."""
+    frames = {m: {T: pd.read_csv(paths.study_plots(STUDY, m) / f"T{T}.csv") for T in model_section(params, m).T}
+              for m in params.palindrome.models}
+    out = paths.study_figures(STUDY)
+    written = [plot_accuracy_curves(frames, out / "accuracy_vs_step.png"),
+               plot_loss_by_length(frames, ("rnn", "lstm"), out / "rnn_vs_lstm_loss.png")]
+    for m in params.palindrome.models:
+        log_run_curves(tracker, paths.study_models(STUDY, m), f"{STUDY} {m}")
+    for path in written:
+        print(f"wrote {path}")
+    return written
+
+
+if __name__ == "__main__":
+    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)

@@ -1,0 +1,1 @@
+"""What every training or evaluation step imports: the loop, metrics, run records, workers, seeding."""
