@@ -141,14 +141,31 @@ def test_the_walk_sees_every_kind_of_import():
     assert Path("src/seqlab/studies/recall/__init__.py") in train and Path("src/seqlab/core/errors.py") in train
 
 
-def test_no_training_stage_runs_plotting_code_and_only_the_report_reads_the_registry(stages):
+AGGREGATORS = ("claims", "report")  # the stages that read every registered study
+
+
+def test_no_training_stage_runs_plotting_code_and_only_the_aggregators_read_the_registry(stages):
     """So a figure can change without re-training anything, and registering a new study re-runs
     no other study's stages."""
     for name, (cmd, _) in stages.items():
         code = {p.as_posix() for p in closure(entry_module(cmd))}
-        if not name.endswith("_figures") and name != "report":
+        if not name.endswith("_figures") and name not in AGGREGATORS:
             assert not any(p.endswith(("figures.py", "/viz.py")) for p in code), name
-        assert ("src/seqlab/studies/registry.py" in code) == (name == "report"), name
+        assert ("src/seqlab/studies/registry.py" in code) == (name in AGGREGATORS), name
+
+
+def test_every_stage_but_the_report_declares_its_provenance():
+    """The stage CLI writes reports/provenance/<stage>.json under DVC; DVC must know it as the
+    stage's output, or a re-run would leave a stale one (and the report reads them all)."""
+    from dvc.repo import Repo
+
+    from seqlab.core import paths
+
+    with Repo(str(ROOT)) as repo:
+        for stage in repo.index.stages:
+            outs = {str(Path(o.def_path)) for o in stage.outs}
+            wanted = str(paths.provenance(stage.addressing))
+            assert (wanted in outs) == (stage.addressing != "report"), stage.addressing
 
 
 def test_a_missing_or_extra_dep_is_named(stages):

@@ -114,3 +114,15 @@ def test_decay_factor_recovers_a_geometric_decay():
     norms[-1] = 50.0  # the step where the loss enters is left out of the fit
     assert decay_factor(norms) == pytest.approx(0.8, rel=1e-9)
     assert decay_factor(np.array([1.0, 0.0, 0.0])) is None
+
+
+def test_the_ratio_compares_the_ends_of_the_fitted_range():
+    """n steps: the fit covers t = 1..n-1 and the ratio is ||dL/ds(1)|| / ||dL/ds(n-1)||; the last
+    state, where the loss enters, is in neither."""
+    from seqlab.studies.gradflow.norms import first_to_penultimate
+
+    norms = np.array([0.125, 0.25, 0.5, 1.0, 99.0])  # halving back from t = 4; t = 5 is the head's
+    assert first_to_penultimate(norms) == 0.125 / 1.0
+    assert decay_factor(norms) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="at least 3 steps"):
+        first_to_penultimate(np.array([1.0, 2.0]))

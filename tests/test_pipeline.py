@@ -74,7 +74,7 @@ def test_repro_builds_every_output(repo, first_repro):
     assert _ran(first_repro) == {f"palindrome_{s}@{m}" for s in ("generate", "train", "evaluate") for m in MODELS} | {
         f"{st}_{s}" for s in ("generate", "train", "evaluate", "figures") for st in ALGORITHMIC} | {
         f"mnist_{s}" for s in ("generate", "train_classifiers", "train_autoencoder", "evaluate", "figures")} | {
-        "palindrome_figures", "gradflow_measure", "gradflow_figures", "report"}
+        "palindrome_figures", "gradflow_measure", "gradflow_figures", "claims", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
         assert set(metrics) == {"T4", "T6"}
@@ -85,6 +85,11 @@ def test_repro_builds_every_output(repo, first_repro):
     md = (path / "reports/report.md").read_text()
     lstm = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
     assert f"{lstm['T6']['test_acc_mean']:.3f} ± {lstm['T6']['test_acc_std']:.3f}" in md
+    # every stage but the report recorded its provenance; the report tabulates them
+    stages = _ran(first_repro) - {"report"}
+    records = [json.loads(f.read_text()) for f in (path / "reports/provenance").glob("*.json")]
+    assert {r["stage"] for r in records} == stages and all(r["seconds"] >= 0 and r["cpu"] for r in records)
+    assert "## Provenance" in md and all(r["stage"] in md for r in records)
     html = (path / "reports/report.html").read_text()
     assert html.count('src="data:image/png;base64,') == 2 + len(FIGURES) and "http" not in html
 
@@ -108,9 +113,19 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
     for fig in FIGURES:
         assert (path / "reports/figures" / fig).read_bytes()[:4] == b"\x89PNG", fig
     md = (path / "reports/report.md").read_text()
-    for heading in ("## Length sweep", "## Gradient flow", "## Digit recall", "## Binary addition", "## The adding task",
-                    "## Sequential MNIST"):
+    for heading in ("## The course's claims, judged", "## Length sweep", "## Gradient flow", "## Digit recall",
+                    "## Binary addition", "## The adding task", "## Sequential MNIST"):
         assert heading in md
+    assert md.index("## The course's claims, judged") < md.index("## Palindromes")
+    # the ledger: a verdict for every claim, in the metrics and in the report
+    from seqlab.verdicts import CODES
+
+    claims = json.loads((path / "reports/metrics/claims.json").read_text())
+    ledger = json.loads((path / "reports/claims/results.json").read_text())["claims"]
+    assert set(claims) == {c["id"] for c in ledger} and len(claims) == len(ledger) == 9
+    assert all(CODES[v["verdict"]] == v["code"] for v in claims.values())
+    for c in ledger:
+        assert f"`{c['id']}`: **{c['verdict']}**" in md
     h4 = metrics["recall"]["h4"]
     assert f"{h4['test_acc_mean']:.3f} ± {h4['test_acc_std']:.3f}" in md
     gru = metrics["adding"]["gru"]["T6"]
@@ -188,7 +203,7 @@ def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, firs
 
     out = _run(dvc + ["exp", "run", "-S", "lstm.T=8"], path, env)
     assert _ran(out) == {"palindrome_generate@lstm", "palindrome_train@lstm", "palindrome_evaluate@lstm",
-                         "palindrome_figures", "report"}
+                         "palindrome_figures", "claims", "report"}
     after = json.loads((path / "reports/metrics/palindrome/lstm.json").read_text())
     assert before != after and set(after) == {"T8"}
     for m in ("rnn", "peephole", "gru"):  # untouched models keep their metrics
@@ -198,6 +213,9 @@ def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, firs
     assert "reports/metrics/palindrome/lstm.json" in diff and "T8.test_acc_mean" in diff
     shown = _run(dvc + ["exp", "show", "--csv"], path, env)
     assert "T8.test_acc_mean" in shown
+    # the noise tool reads the same diff, with each number's error bar
+    noise = _run([sys.executable, "-m", "seqlab.noise", "main"], path, env)
+    assert "reports/metrics/palindrome/lstm.json: T8.test_acc_mean" in noise and "no noise model" in noise
 
     # The experiment's runs carry its name in MLflow, next to the baseline's.
     from mlflow.tracking import MlflowClient
@@ -214,7 +232,7 @@ def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
     path, env = repo
     before = {s: (path / f"reports/metrics/{s}.json").read_text() for s in STUDIES}
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "recall.train.steps=8"], path, env)
-    assert _ran(out) == {"recall_train", "recall_evaluate", "recall_figures", "report"}
+    assert _ran(out) == {"recall_train", "recall_evaluate", "recall_figures", "claims", "report"}
     for s in ("addition", "adding", "sweep", "mnist"):
         assert (path / f"reports/metrics/{s}.json").read_text() == before[s]
 
@@ -223,7 +241,7 @@ def test_exp_run_on_the_autoencoder_leaves_the_classifiers_cached(repo, first_re
     path, env = repo
     before = json.loads((path / "reports/metrics/mnist.json").read_text())
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "mnist.autoencoder.hidden=6"], path, env)
-    assert _ran(out) == {"mnist_train_autoencoder", "mnist_evaluate", "mnist_figures", "report"}
+    assert _ran(out) == {"mnist_train_autoencoder", "mnist_evaluate", "mnist_figures", "claims", "report"}
     after = json.loads((path / "reports/metrics/mnist.json").read_text())
     assert {k: v for k, v in after.items() if k != "autoencoder"} == {k: v for k, v in before.items()
                                                                       if k != "autoencoder"}

@@ -9,7 +9,7 @@ import yaml
 
 from conftest import ROOT
 from seqlab.core.params import read_params
-from seqlab.studies.registry import STUDIES, parse_all, report_module
+from seqlab.studies.registry import STUDIES, has_module, parse_all, study_module
 from test_params import _set
 
 
@@ -17,14 +17,16 @@ def test_every_study_folder_is_registered_and_gives_the_report_what_it_needs():
     folders = {p.name for p in (ROOT / "src/seqlab/studies").iterdir() if (p / "__init__.py").is_file()}
     assert folders == set(STUDIES)
     for name in STUDIES:
-        module = report_module(name)
-        assert callable(module.parse) and callable(module.section) and module.CONTENTS, name
+        report = study_module(name, "report")
+        assert callable(study_module(name, "params").parse) and callable(report.section) and report.CONTENTS, name
+        if has_module(name, "claims"):
+            assert callable(study_module(name, "claims").claims), name
     assert set(parse_all(read_params(ROOT / "params.yaml"))) == set(STUDIES)
 
 
 def test_an_unknown_study_names_the_registered_ones():
     with pytest.raises(ValueError, match="registered studies: palindrome, sweep"):
-        report_module("gan")
+        study_module("gan", "report")
 
 
 def test_the_params_check_names_each_study_and_the_bad_key(tmp_path, default_params):

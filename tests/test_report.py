@@ -1,23 +1,7 @@
+import json
 import re
 
-from seqlab.report import to_html
-from seqlab.studies.palindrome.report import claims
-
-
-def _res(**acc_by_T):
-    return {"lengths": {T[1:]: {"test_acc_mean": a, "test_acc_std": 0.01, "seeds": [{"test_acc": a}] * 3}
-                        for T, a in acc_by_T.items()}}
-
-
-def test_claims_are_judged_from_the_numbers():
-    text = "\n".join(claims({"lstm": _res(T20=1.0), "rnn": _res(T10=1.0, T20=0.4)}, 0.99))
-    assert "measured test accuracy 1.000 ± 0.010 (seeds: 1.000, 1.000, 1.000)" in text
-    assert "T=20: 0.400 ± 0.010 (seeds: 0.400, 0.400, 0.400)" in text
-    assert text.count("**holds**") == 2
-    text = "\n".join(claims({"lstm": _res(T20=0.95), "rnn": _res(T20=0.995)}, 0.99))
-    assert text.count("**does not hold**") == 2
-    text = "\n".join(claims({"lstm": _res(T5=1.0), "rnn": _res(T5=1.0)}, 0.99))
-    assert text.count("not tested") == 2
+from seqlab.report import ledger, provenance, to_html
 
 
 def test_the_html_embeds_its_figures(tmp_path):
@@ -26,3 +10,22 @@ def test_the_html_embeds_its_figures(tmp_path):
     assert "<table>" in html and "<td>1</td>" in html
     assert re.search(r'src="data:image/png;base64,iVBORw0K', html)
     assert "fig.png" not in html and "http" not in html
+
+
+def test_the_ledger_and_provenance_come_from_their_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports/claims").mkdir(parents=True)
+    rows = [{"id": "a.one", "claim": "A beats B.", "source": "course report (a)", "criterion": "A − B > 2 SE.",
+             "verdict": "within noise", "evidence": "+0.001 ± 0.002", "numbers": {}}]
+    (tmp_path / "reports/claims/results.json").write_text(json.dumps({"claims": rows}))
+    md = "\n".join(ledger())
+    assert "“A beats B.”" in md and "**within noise**" in md and "This run: 1 within noise." in md
+    assert "`a.one`: **within noise**. *Criterion:* A − B > 2 SE. *Evidence:* +0.001 ± 0.002." in md
+
+    (tmp_path / "reports/provenance").mkdir()
+    record = {"stage": "a_train", "commit": "0123456789abcdef", "code_changed": False, "params_changed": True,
+              "dvc_experiment": "brisk-hare", "seconds": 90.0, "cpu": "Some CPU", "cores": 2, "python": "3.11.7",
+              "torch": "2.14.1", "torch_threads": 1, "thread_env": {}}
+    (tmp_path / "reports/provenance/a_train.json").write_text(json.dumps(record))
+    md = "\n".join(provenance())
+    assert "1.5 minutes over 1 stages" in md and "| a_train " in md and "0123456789" in md and "Some CPU" in md

@@ -183,3 +183,35 @@ def test_a_step_with_two_optimizers_trains_through_the_same_loop_and_history():
     with pytest.raises(ValueError, match="needs a validation set"):
         fit(model, (x, x.squeeze(-1)), None, FitConfig(4, 16, 0.0, 1.0, 2, stop_at=0.5), seed=0, progress=False,
             step=AlternatingStep(model))
+
+
+# --- summaries of runs and curves ---------------------------------------------------------------
+
+
+def test_reached_and_held_ignores_a_seed_that_touched_the_target_and_fell_back():
+    from seqlab.training.metrics import steps_held
+
+    frame = pd.DataFrame({"step": [1, 2, 3, 4, 5], "val_acc": [0.5, 0.995, 0.8, 0.99, 1.0]})
+    assert steps_to(frame, "val_acc", 0.99) == 2  # first touched at step 2 ...
+    assert steps_held(frame, "val_acc", 0.99) == 4  # ... but held only from step 4
+    assert steps_held(frame.assign(val_acc=[0.5, 1.0, 1.0, 1.0, 0.9]), "val_acc", 0.99) is None  # ended below
+
+
+def test_the_critical_length_is_the_last_before_the_first_failure():
+    from seqlab.training.metrics import critical_length
+
+    # the LSTM of the committed sweep: solved T=20, fell short at T=30, passed T=40 again
+    assert critical_length({5: 1.0, 20: 1.0, 30: 0.14, 40: 1.0, 60: 0.55}, 0.99) == (20, 30)
+    assert critical_length({5: 1.0, 10: 1.0}, 0.99) == (10, None)
+    assert critical_length({5: 0.2, 10: 1.0}, 0.99) == (None, 5)
+
+
+def test_plateaus_and_a_run_still_improving():
+    from seqlab.training.metrics import plateaus, still_improving
+
+    steps = list(range(100, 1300, 100))
+    values = [0.2, 0.5, 0.8, 0.8, 0.81, 0.8, 0.79, 0.8, 0.95, 1.0, 1.0, 1.0]
+    assert plateaus(steps, values, min_steps=300, tol=0.03) == [(300, 800, pytest.approx(0.8))]
+    assert plateaus(steps, values, min_steps=600, tol=0.03) == []
+    assert still_improving([0.1] * 5 + [0.2, 0.3, 0.4, 0.5, 0.6])  # rising at the end: capped
+    assert not still_improving([0.1, 0.3, 0.5] + [0.6] * 10)  # flat over its last 10 evaluations: a plateau

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Callable, TypeVar
 
+from seqlab.core import provenance
 from seqlab.core.errors import DataError, ParamsError
 from seqlab.core.params import load_params
 from seqlab.core.tracking import Tracker
@@ -24,7 +26,7 @@ P = TypeVar("P")
 
 def run_stage(description: str, parse: Callable[[dict], P], steps: dict[str, Callable[..., object]],
               experiment: str | None = None,
-              add_args: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+              add_args: Callable[[argparse.ArgumentParser], None] | None = None, record: bool = True) -> None:
     """Parse the command line, validate params.yaml with ``parse``, run the chosen step.
 
     Args:
@@ -35,6 +37,8 @@ def run_stage(description: str, parse: Callable[[dict], P], steps: dict[str, Cal
         experiment: the MLflow experiment the steps record to (None: no tracking). The store
             is opened only when a step logs something, so a failing stage leaves none behind.
         add_args: adds more arguments (e.g. ``--model``); they reach the step as keywords.
+        record: under DVC, write reports/provenance/<stage>.json after the step (the report,
+            which reads every stage's, has none of its own).
     """
     spec = getattr(sys.modules["__main__"], "__spec__", None)  # set when run as python -m <module>
     prog = f"python -m {spec.name.removesuffix('.__main__')}" if spec else None
@@ -49,7 +53,10 @@ def run_stage(description: str, parse: Callable[[dict], P], steps: dict[str, Cal
     try:
         params = load_params(parse)
         tracker = Tracker(params.mlflow.tracking_uri, experiment) if experiment else None
+        start = time.perf_counter()
         step(params, tracker, **args)
+        if record and provenance.stage_name():
+            provenance.record(provenance.stage_name(), time.perf_counter() - start)
     except (ParamsError, DataError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -10,6 +10,7 @@ whose stages are split per model (the palindromes: one chain per model) passes t
     reports/<study>/results.json        everything else the report reads
     reports/plots/<study>/              curves as CSV (DVC plots)
     reports/figures/<study>/            PNG figures
+    reports/provenance/<stage>.json     the commit, machine and wall time of each stage's run
 """
 
 from pathlib import Path
@@ -62,3 +63,8 @@ def study_plots(study: str, part: str | None = None) -> Path:
 
 def study_figures(study: str) -> Path:
     return REPORTS / "figures" / study
+
+
+def provenance(stage: str) -> Path:
+    """What ran a DVC stage, and where: reports/provenance/<stage>.json ('@' becomes '-')."""
+    return REPORTS / "provenance" / f"{stage.replace('@', '-')}.json"

@@ -8,4 +8,4 @@ from seqlab.report import write_report
 from seqlab.studies.registry import parse_all
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse_all, {"report": write_report})
+    run_stage(__doc__, parse_all, {"report": write_report}, record=False)

@@ -11,7 +11,7 @@ import sys
 
 from seqlab.core.errors import ParamsError
 from seqlab.core.params import read_params
-from seqlab.studies.registry import STUDIES, report_module
+from seqlab.studies.registry import STUDIES, study_module
 
 
 def main() -> int:
@@ -22,13 +22,12 @@ def main() -> int:
         return 2
     failed = 0
     for name in STUDIES:
-        module = report_module(name)
         try:
-            module.parse(raw)
+            study_module(name, "params").parse(raw)
             status = "ok"
         except ParamsError as exc:
             status, failed = f"error: {exc}", failed + 1
-        print(f"{name:<11} {module.CONTENTS:<34} {status}")
+        print(f"{name:<11} {study_module(name, 'report').CONTENTS:<34} {status}")
     return 2 if failed else 0
 
 

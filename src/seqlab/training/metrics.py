@@ -8,7 +8,7 @@ entry), so the loop, the run records and the figures look a metric up by its nam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -66,9 +66,51 @@ def steps_to(history: pd.DataFrame, column: str, target: float) -> int | None:
     return int(hit.iloc[0]) if len(hit) else None
 
 
+def steps_held(history: pd.DataFrame, column: str, target: float) -> int | None:
+    """The first validation step from which ``column`` stayed at or above ``target`` to the end
+    of the run; None if the run ended below it. A run that touched the target and fell back has
+    not reached it in this sense."""
+    evals = history.dropna(subset=[column])
+    held = None
+    for step, value in zip(evals["step"], evals[column]):
+        held = (held if held is not None else int(step)) if value >= target else None
+    return held
+
+
 def critical_length(accs: dict[int, float], target: float) -> tuple[int | None, int | None]:
-    """(largest length whose accuracy reaches ``target``, smallest length below it); None where
-    there is none. The second can be the smaller when accuracy is not monotone in length."""
-    passed = [T for T, a in accs.items() if a >= target]
-    failed = [T for T, a in accs.items() if a < target]
-    return (max(passed) if passed else None), (min(failed) if failed else None)
+    """(critical length, first failing length): the first length whose accuracy falls short of
+    ``target``, and the longest length before it (every shorter one reached it). None where there
+    is none. A longer length that reaches the target again does not move either: a model that
+    fails at T=30 has not mastered T=40 by passing it."""
+    lengths = sorted(accs)
+    first_failure = next((T for T in lengths if accs[T] < target), None)
+    before = [T for T in lengths if first_failure is None or T < first_failure]
+    return (before[-1] if before else None), first_failure
+
+
+# --- the shape of a learning curve ---------------------------------------------------------------
+
+
+def plateaus(steps: Sequence[int], values: Sequence[float], min_steps: int, tol: float) -> list[tuple[int, int, float]]:
+    """Stretches where ``values`` stay within ``tol`` of their first value for at least
+    ``min_steps``: (start step, end step, mean level), longest stretches found greedily."""
+    out, i = [], 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and abs(values[j + 1] - values[i]) <= tol:
+            j += 1
+        if steps[j] - steps[i] >= min_steps:
+            level = sum(values[i : j + 1]) / (j + 1 - i)
+            out.append((steps[i], steps[j], level))
+        i = j + 1
+    return out
+
+
+def still_improving(values: Sequence[float], window: int = 5, min_gain: float = 0.02) -> bool:
+    """Did a run end on the way up? The mean of its last ``window`` evaluations is at least
+    ``min_gain`` above the mean of the ``window`` before them. A run that stopped there hit its
+    budget; one that did not had reached a plateau."""
+    if len(values) < 2 * window:
+        return len(values) >= 2 and values[-1] - values[0] >= min_gain
+    last, before = values[-window:], values[-2 * window : -window]
+    return sum(last) / window - sum(before) / window >= min_gain

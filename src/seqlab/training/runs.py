@@ -43,21 +43,28 @@ def history_frame(hist: History) -> pd.DataFrame:
     return df.join(evals, on="step")
 
 
+def seed_curves(frames: list[pd.DataFrame], metric: str, seeds: list[int]) -> pd.DataFrame:
+    """Each seed's curve, one row per validation step: the validation metric, and the train loss
+    averaged over the interval that ends there. Columns: seed, step, val_<metric>, train_loss."""
+    per_seed = []
+    col = f"val_{metric}"
+    for seed, f in zip(seeds, frames):
+        evals = f.dropna(subset=[col])
+        interval = np.searchsorted(evals["step"].to_numpy(), f["step"].to_numpy())  # step -> its eval point
+        loss = f.groupby(interval)["train_loss"].mean().to_numpy()
+        per_seed.append(pd.DataFrame({"seed": seed, "step": evals["step"].to_numpy(), col: evals[col].to_numpy(),
+                                      "train_loss": loss}))
+    return pd.concat(per_seed, ignore_index=True)
+
+
 def curves(frames: list[pd.DataFrame], metric: str) -> pd.DataFrame:
     """Mean and std over seeds at each validation step; train loss averaged over each interval.
 
     Runs that stopped early contribute only up to their last step, so ``n_seeds`` says how many
     runs each row averages.
     """
-    per_seed = []
     col = f"val_{metric}"
-    for f in frames:
-        evals = f.dropna(subset=[col])
-        interval = np.searchsorted(evals["step"].to_numpy(), f["step"].to_numpy())  # step -> its eval point
-        loss = f.groupby(interval)["train_loss"].mean().to_numpy()
-        per_seed.append(pd.DataFrame({"step": evals["step"].to_numpy(), col: evals[col].to_numpy(),
-                                      "train_loss": loss}))
-    g = pd.concat(per_seed).groupby("step")
+    g = seed_curves(frames, metric, list(range(len(frames)))).groupby("step")
     out = pd.DataFrame({
         f"{col}_mean": g[col].mean(), f"{col}_std": g[col].std(ddof=1).fillna(0.0),
         "train_loss_mean": g["train_loss"].mean(), "train_loss_std": g["train_loss"].std(ddof=1).fillna(0.0),

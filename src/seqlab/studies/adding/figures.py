@@ -23,7 +23,8 @@ STUDY = "adding"
 
 def plot_adding_losses(curves: dict[tuple[str, int], pd.DataFrame], baseline: dict[int, float], path: Path) -> Path:
     """Training loss (log scale) against step, one panel per T, every model; the dashed line is
-    the MSE of always predicting the mean. RNN and LSTM are drawn boldest, side by side."""
+    the MSE of always predicting the mean, its value written in each panel. RNN and LSTM are drawn
+    boldest, side by side."""
     lengths = sorted({T for _, T in curves})
     fig, axes = plt.subplots(1, len(lengths), figsize=(4.2 * len(lengths), 3.6), sharey=True, squeeze=False,
                              layout="constrained")
@@ -34,7 +35,10 @@ def plot_adding_losses(curves: dict[tuple[str, int], pd.DataFrame], baseline: di
             bold = m in ("rnn", "lstm")
             ax.plot(c["step"], c["train_loss_mean"], color=COLORS.get(m), lw=1.8 if bold else 1.0,
                     alpha=1.0 if bold else 0.7, label=label(m))
-        ax.axhline(baseline[T], color="0.3", ls="--", lw=1, label=f"predict the mean ({baseline[T]:.3f})")
+        # each panel labels its own T's baseline: one legend entry could only carry one T's value
+        ax.axhline(baseline[T], color="0.3", ls="--", lw=1, label="predict the mean (dashed)")
+        ax.annotate(f"predict the mean: {baseline[T]:.3f}", (0.98, baseline[T]), xycoords=("axes fraction", "data"),
+                    ha="right", va="bottom", fontsize=7, color="0.3")
         ax.set(title=f"T = {T}", xlabel="training step", yscale="log")
     axes[0][0].set_ylabel("training MSE (mean over each eval interval)")
     axes[0][-1].legend(fontsize=7)

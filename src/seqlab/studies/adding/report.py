@@ -6,7 +6,7 @@ from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.markdown import fig, table, training_cost
 from seqlab.models.recurrent import label
-from seqlab.studies.adding.params import AddingParams, parse  # noqa: F401  (the registry reads parse)
+from seqlab.studies.adding.params import AddingParams
 
 STUDY = "adding"
 CONTENTS = "adding task"

@@ -92,7 +92,7 @@ def evaluate_study(p: AddingParams, tracker=None) -> dict:
             mean, std = mean_std(mses)
             baseline = meta["baseline"][str(T)]["test_mse"]
             metrics.setdefault(m, {})[f"T{T}"] = {
-                "test_mse_mean": round(mean, 6), "test_mse_std": round(std, 6),
+                "test_mse_mean": round(mean, 6), "test_mse_std": round(std, 6), "n_seeds": len(mses),
                 "vs_baseline": round(mean / baseline, 4),
                 "seeds_solved": sum(v < p.solved_mse for v in mses),
             }

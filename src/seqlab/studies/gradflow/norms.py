@@ -67,7 +67,10 @@ def gradient_norms(model: SequenceClassifier, x: torch.Tensor, y: torch.Tensor) 
 
 def decay_factor(norms: np.ndarray) -> float | None:
     """The per-step factor g in ||dL/ds(t-1)|| ~ g ||dL/ds(t)||: exp of minus the least-squares
-    slope of log-norm against t, over t = 1..T-1 (step T is where the loss enters directly).
+    slope of log-norm against t, over every step but the last. For n steps that is t = 1..n-1
+    (a palindrome of length T is read in n = T-1 steps, so t = 1..T-2). The last state is left
+    out because the loss reads it directly: its gradient comes from the head, not through a
+    recurrent Jacobian (and for the LSTMs its cell state gets none).
 
     Below 1 the gradient vanishes going back in time; above 1 it grows. None if fewer than two
     steps have a non-zero norm.
@@ -79,3 +82,12 @@ def decay_factor(norms: np.ndarray) -> float | None:
         return None
     slope = np.polyfit(t[keep], np.log(n[keep]), 1)[0]
     return float(np.exp(-slope))
+
+
+def first_to_penultimate(norms: np.ndarray) -> float:
+    """||dL/ds(1)|| / ||dL/ds(n-1)|| for n steps: how much of the gradient that has passed one
+    recurrent Jacobian survives back to the first step, over the range the decay factor is fitted
+    on. Below 1 it vanished on the way back."""
+    if len(norms) < 3:
+        raise ValueError(f"the ratio needs at least 3 steps, got {len(norms)}")
+    return float(norms[0] / norms[-2])

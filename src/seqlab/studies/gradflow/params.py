@@ -1,12 +1,13 @@
 """The gradient-flow study's section of params.yaml, checked against the sweep keys it measures
-(``sweep.models``, ``sweep.T``, ``sweep.train.seeds``): validated, typed, frozen."""
+(``sweep.models``, ``sweep.T``, ``sweep.train.seeds``, ``sweep.evaluate.target_acc``): validated,
+typed, frozen."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from seqlab.core.errors import ParamsError
-from seqlab.core.params import MlflowConfig, choice_list, int_list, integer, mlflow_config, section
+from seqlab.core.params import MlflowConfig, choice_list, fraction, int_list, integer, mlflow_config, section
 from seqlab.models.recurrent import KINDS
 
 
@@ -16,6 +17,7 @@ class GradflowParams:
     T: tuple[int, ...]  # lengths to measure, each one the sweep trained
     seed: int  # which sweep run (and its initial weights)
     batch_size: int  # a fixed batch: the first palindromes of the sweep's test split
+    target_acc: float  # the sweep's bar for a solved task, to say whether the measured run solved it
     mlflow: MlflowConfig
 
 
@@ -34,4 +36,6 @@ def parse(raw: dict) -> GradflowParams:
         raise ParamsError(f"params.yaml: 'gradflow.seed' is {seed}; allowed values: the sweep's seeds "
                           f"{list(seeds)} ('sweep.train.seeds')")
     return GradflowParams(models=choice_list(sweep, "sweep.models", KINDS), T=T, seed=seed,
-                          batch_size=integer(g, "gradflow.batch_size", 1), mlflow=mlflow_config(raw))
+                          batch_size=integer(g, "gradflow.batch_size", 1),
+                          target_acc=fraction(section(sweep, "sweep.evaluate"), "sweep.evaluate.target_acc"),
+                          mlflow=mlflow_config(raw))

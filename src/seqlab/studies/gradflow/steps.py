@@ -10,9 +10,9 @@ import pandas as pd
 
 from seqlab.core import paths
 from seqlab.core.cli import run_stage
-from seqlab.core.files import write_json
+from seqlab.core.files import read_json, write_json
 from seqlab.models.sequence import SequenceClassifierConfig
-from seqlab.studies.gradflow.norms import decay_factor, gradient_norms
+from seqlab.studies.gradflow.norms import decay_factor, first_to_penultimate, gradient_norms
 from seqlab.studies.gradflow.params import GradflowParams, parse
 from seqlab.tasks import palindrome
 from seqlab.training.loop import evaluate
@@ -24,6 +24,9 @@ MEASURED = "sweep"  # the study whose data and trained models are measured
 
 
 def measure(p: GradflowParams, tracker=None) -> dict:
+    # whether each measured run solved its task: the sweep's own verdict on that seed
+    sweep_acc = {(r["model"], r["T"]): r["test_acc"] for r in read_json(paths.study_results(MEASURED))["runs"]
+                 if r["seed"] == p.seed}
     rows, metrics = [], {}
     for T in p.T:
         splits, _ = palindrome.load(palindrome.data_dir(paths.study_data(MEASURED), T))
@@ -40,9 +43,10 @@ def measure(p: GradflowParams, tracker=None) -> dict:
                     rows.append({"model": m, "T": T, "phase": phase, "t": t, "state_norm": n_state, "h_norm": n_h})
                 g = decay_factor(norms["state"])
                 entry[f"decay_{phase}"] = None if g is None else round(g, 6)
-                # How much of the last step's gradient survives back to step 1.
-                entry[f"ratio_first_last_{phase}"] = float(f"{norms['state'][0] / norms['state'][-2]:.4g}")
+                entry[f"ratio_first_penultimate_{phase}"] = float(f"{first_to_penultimate(norms['state']):.4g}")
             entry["batch_acc_trained"] = round(evaluate(models["trained"], x, y)[0], 6)
+            entry["sweep_test_acc"] = sweep_acc[(m, T)]
+            entry["solved"] = sweep_acc[(m, T)] >= p.target_acc
             metrics.setdefault(m, {})[f"T{T}"] = entry
     plots = paths.study_plots(STUDY)
     plots.mkdir(parents=True, exist_ok=True)

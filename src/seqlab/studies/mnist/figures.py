@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from seqlab.core import paths
 from seqlab.core.cli import run_stage
@@ -31,13 +32,14 @@ SPLIT_LABELS = {"train": "training (mean over the epoch)", "val": "validation (e
 def plot_curves(curves: dict[str, pd.DataFrame], title: str, path: Path, chance: float | None = None) -> Path:
     """Loss (top) and accuracy (bottom) per epoch on the training batches, the validation split
     and the test split, for every model of one view. Colour: RNN / LSTM / GRU; line style:
-    hidden layout; thin: bidirectional. A grey line marks chance accuracy when given."""
+    hidden layout; thin: bidirectional (one legend for the three, below the panels). A grey line
+    marks chance accuracy when given."""
     fig, axes = plt.subplots(2, len(SPLIT_LABELS), figsize=(12, 6), sharex=True, sharey="row", layout="constrained")
     layouts = sorted({n.split("-")[1] for n in curves}, key=lambda h: (h.count("x"), h))
     for name, c in sorted(curves.items()):
         kind, hidden, direction, _ = name.split("-")
         style = dict(color=COLORS.get(kind), ls=HIDDEN_STYLE[layouts.index(hidden) % 4],
-                     lw=0.9 if direction == "bi" else 1.8, marker=".", ms=3, label=f"{kind.upper()} {hidden} {direction}")
+                     lw=0.9 if direction == "bi" else 1.8, marker=".", ms=3)
         for (loss_ax, acc_ax), split in zip(axes.T, SPLIT_LABELS):
             loss_ax.plot(c["epoch"], c[f"{split}_loss"], **style)
             acc_ax.plot(c["epoch"], c[f"{split}_acc"], **style)
@@ -50,10 +52,18 @@ def plot_curves(curves: dict[str, pd.DataFrame], title: str, path: Path, chance:
         acc_ax.set(ylim=(0, top), xlabel="epoch")
         acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if chance is not None:
-            acc_ax.axhline(chance, color="grey", lw=0.8, ls=":", label="chance")
+            acc_ax.axhline(chance, color="grey", lw=0.8, ls=":")
     axes[0][0].set_ylabel("cross-entropy")
     axes[1][0].set_ylabel("accuracy")
-    axes[1][0].legend(fontsize=6, ncol=2)
+    # One legend for the three encodings, not one entry per model: 18 lines in 3 colours would need
+    # a legend too small to read.
+    kinds = sorted({n.split("-")[0] for n in curves}, key=["rnn", "lstm", "gru"].index)
+    handles = ([Line2D([], [], color=COLORS.get(k), lw=2, label=k.upper()) for k in kinds]
+               + [Line2D([], [], color="0.3", ls=HIDDEN_STYLE[i % 4], label=f"hidden {h}") for i, h in enumerate(layouts)]
+               + [Line2D([], [], color="0.3", lw=1.8, label="one direction"),
+                  Line2D([], [], color="0.3", lw=0.9, label="bidirectional")]
+               + ([Line2D([], [], color="grey", lw=0.8, ls=":", label="chance")] if chance is not None else []))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9, frameon=False)
     fig.suptitle(title)
     return save_figure(fig, path)
 

@@ -193,6 +193,12 @@ def epoch_curves(frame: pd.DataFrame) -> pd.DataFrame:
     return out.round(6)
 
 
+def choose(rows: pd.DataFrame) -> pd.Series:
+    """The model chosen on validation accuracy, never on test: ties go to fewer parameters, then
+    to the name."""
+    return rows.sort_values(["val_acc", "parameters", "name"], ascending=[False, True, True]).iloc[0]
+
+
 @torch.no_grad()
 def confusion(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
               batch: int) -> list[list[int]]:
@@ -248,19 +254,23 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
         epoch_curves(frame).to_csv(plots / f"{name}.csv", index=False)
     table = pd.DataFrame(rows)
     classifier_rows = table[table["kind"] != AUTOENCODER]
-    best = classifier_rows.sort_values(["val_acc", "test_acc"], ascending=False).iloc[0]  # chosen on validation
+    best = choose(classifier_rows)
+    # each cell's model per view, chosen the same way: what the report and the claims compare
+    chosen = {view: {kind: choose(g)["name"] for kind, g in classifier_rows[classifier_rows["view"] == view].groupby("kind")}
+              for view in p.views}
     best_model = ImageClassifierConfig.load(run_dir(best["name"]) / CHECKPOINT, device)
     cm = confusion(best_model, x_test, y_test, num_classes, batch)
     ae = table[table["kind"] == AUTOENCODER].iloc[0]
     # accuracies only: timings vary run to run, so they live in results.json and MLflow, not in the metrics
     metrics = {r["name"]: {"test_acc": r["test_acc"]} for r in rows}
+    metrics["n_test"] = len(y_test)  # each test_acc's binomial error: sqrt(p (1 - p) / n_test)
     metrics[AUTOENCODER]["recon_mse"] = float(ae["recon_mse"])
     metrics["best"] = {"name": best["name"], "test_acc": float(best["test_acc"])}
     write_json(paths.study_metrics(STUDY), metrics)
     # chance: always naming the test split's most frequent class
     chance = max(meta["class_counts"]["test"]) / meta["sizes"]["test"]
     write_json(paths.study_results(STUDY), {
-        "data": meta, "runs": rows, "best": best["name"], "chance": chance,
+        "data": meta, "runs": rows, "best": best["name"], "chosen": chosen, "chance": chance,
         "workers": read_json(paths.study_models(STUDY, CLASSIFIERS) / "train.json")["workers"],
         "confusion": cm, "autoencoder": {"recon_mse": float(ae["recon_mse"])}})
     return metrics

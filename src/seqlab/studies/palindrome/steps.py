@@ -22,8 +22,8 @@ from seqlab.studies.palindrome.params import PalindromeParams, model_section, pa
 from seqlab.tasks import palindrome
 from seqlab.tasks.palindrome import PalindromeTask
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
-from seqlab.training.metrics import ACCURACY, mean_std, steps_to
-from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run
+from seqlab.training.metrics import ACCURACY, mean_std, steps_held, steps_to
+from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run, seed_curves
 from seqlab.training.seeding import seed_everything
 
 STUDY = "palindrome"
@@ -95,12 +95,19 @@ def train(params: PalindromeParams, tracker=None, model: str = "", progress: boo
 
 
 def evaluate_model(params: PalindromeParams, tracker=None, model: str = "") -> dict:
-    """Test accuracy per seed, curves and metrics for every length of ``model``."""
+    """Test accuracy per seed, how fast each seed got there, curves and metrics for every length.
+
+    "Steps to target" is counted two ways: the first validation point at or above the target,
+    and the point from which validation accuracy stayed there to the end ("reached and held").
+    A seed that touched the target and fell back reached it in the first sense only.
+    """
     section = model_section(params, model)
     target = params.palindrome.evaluate.target_acc
     metrics, results = {}, {"model": model, "impl": section.impl, "target_acc": target, "lengths": {}}
     curve_dir = paths.study_plots(STUDY, model)
     curve_dir.mkdir(parents=True, exist_ok=True)
+    seed_dir = paths.study_results(STUDY, model).parent / "seeds"
+    seed_dir.mkdir(parents=True, exist_ok=True)
     for T in section.T:
         splits, meta = palindrome.load(data_dir(model, T))
         x_test, y_test = palindrome.tensors(splits["test"])
@@ -110,19 +117,26 @@ def evaluate_model(params: PalindromeParams, tracker=None, model: str = "") -> d
             frame = pd.read_csv(run / HISTORY)
             record = read_json(run / RUN)
             acc, _ = evaluate(SequenceClassifierConfig.load(run / CHECKPOINT), x_test, y_test)
+            val = frame["val_acc"].dropna()
             frames.append(frame)
-            seeds.append({"seed": seed, "test_acc": round(acc, 6), "steps_to_target": steps_to(frame, "val_acc", target),
-                          "final_val_acc": round(float(frame["val_acc"].dropna().iloc[-1]), 6), **record})
+            seeds.append({"seed": seed, "test_acc": round(acc, 6), "first_reached": steps_to(frame, "val_acc", target),
+                          "reached_and_held": steps_held(frame, "val_acc", target),
+                          "peak_val_acc": round(float(val.max()), 6), "final_val_acc": round(float(val.iloc[-1]), 6),
+                          **record})
             if tracker and record["run_id"]:
                 tracker.log_metrics(record["run_id"], {"test_acc": acc})
         acc_mean, acc_std = mean_std([s["test_acc"] for s in seeds])
-        reached = [s["steps_to_target"] for s in seeds if s["steps_to_target"] is not None]
+        first = [s["first_reached"] for s in seeds if s["first_reached"] is not None]
+        held = [s["reached_and_held"] for s in seeds if s["reached_and_held"] is not None]
         metrics[f"T{T}"] = {
-            "test_acc_mean": round(acc_mean, 6), "test_acc_std": round(acc_std, 6),
-            "seeds_at_target": len(reached),
-            "steps_to_target_mean": round(float(np.mean(reached)), 1) if reached else None,
+            "test_acc_mean": round(acc_mean, 6), "test_acc_std": round(acc_std, 6), "n_seeds": len(seeds),
+            "n_test": len(y_test),
+            "seeds_reached": len(first), "steps_reached_mean": round(float(np.mean(first)), 1) if first else None,
+            "seeds_held": len(held), "steps_held_mean": round(float(np.mean(held)), 1) if held else None,
         }
         curves(frames, ACCURACY.name).to_csv(curve_dir / f"T{T}.csv", index=False)
+        seed_curves(frames, ACCURACY.name, list(params.palindrome.train.seeds)).round(6).to_csv(
+            seed_dir / f"T{T}.csv", index=False)
         results["lengths"][str(T)] = {"data": meta, "seeds": seeds, **metrics[f"T{T}"]}
         parent = seeds[0].get("parent_run_id")
         if tracker and parent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.markdown import fig, pm, table, training_cost
-from seqlab.studies.recall.params import RecallParams, parse  # noqa: F401  (the registry reads parse)
+from seqlab.studies.recall.params import RecallParams
 from seqlab.tasks.recall import RecallTask
 
 STUDY = "recall"

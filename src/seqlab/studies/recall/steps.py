@@ -103,7 +103,8 @@ def evaluate_study(p: RecallParams, tracker=None) -> dict:
                     logits, _ = model(x_test[: p.examples])
                 predictions[h] = logits.argmax(-1).tolist()
         mean, std = mean_std(accs)
-        metrics[f"h{h}"] = {"test_acc_mean": round(mean, 6), "test_acc_std": round(std, 6)}
+        metrics[f"h{h}"] = {"test_acc_mean": round(mean, 6), "test_acc_std": round(std, 6), "n_seeds": len(accs),
+                            "n_test": len(y_test)}
         curves(frames, ACCURACY.name).to_csv(plots / f"h{h}.csv", index=False)
     examples = [{"input": [int(v) for v in x_test[i] if v != PAD], "truth": int(y_test[i]),
                  "predicted": {str(h): predictions[h][i] for h in p.hidden}} for i in range(min(p.examples, len(x_test)))]

@@ -6,45 +6,74 @@ from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.markdown import fig, pm, table, training_cost
 from seqlab.models.recurrent import label
-from seqlab.studies.sweep.params import SweepParams, parse  # noqa: F401  (the registry reads parse)
+from seqlab.studies.sweep.params import SweepParams
 
 STUDY = "sweep"
 CONTENTS = "length sweep"
 
 
+def _shortfall(runs: list[dict]) -> str:
+    """Why a length's runs fell short: how many ran out of steps still improving (capped) and
+    how many had flattened out (plateau)."""
+    short = [r for r in runs if r["short_of_target"]]
+    if not short:
+        return ""
+    capped = sum(r["budget_capped"] for r in short)
+    levels = ", ".join(f"{r['final_val_acc']:.2f}" for r in short if not r["budget_capped"])
+    parts = ([f"{capped} capped (still improving)"] if capped else []) + (
+        [f"{len(short) - capped} at a plateau (validation {levels})"] if len(short) > capped else [])
+    return f"{len(short)} of {len(runs)} seeds short: " + ", ".join(parts)
+
+
 def section(p: SweepParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
-    metrics = res["metrics"]
+    metrics, runs = res["metrics"], res["runs"]
     n = len(p.train.seeds)
-    acc_rows = [{"model": label(m), **{f"T={T}": pm(metrics[m][f"T{T}"]["test_acc_mean"], metrics[m][f"T{T}"]["test_acc_std"])
-                                          for T in p.T}} for m in p.models]
+    target = f"{p.target_acc:.0%}"
+    acc_rows = []
+    for m in p.models:
+        row = {"model": label(m)}
+        for T in p.T:
+            e = metrics[m][f"T{T}"]
+            row[f"T={T}"] = f"{pm(e['test_acc_mean'], e['test_acc_std'])} ({e['seeds_reached']}/{e['n_seeds']})"
+        acc_rows.append(row)
     crit_rows = []
     for m in p.models:
         c, f = metrics["critical_length"][m], metrics["first_failure"][m]
-        note = ""
-        if c is not None and f is not None and f < c:
-            note = f"not monotone: below target at T={f}, above again at T={c}"
-        crit_rows.append({"model": label(m), "critical length": c if c is not None else "none",
-                          "first T below target": f if f is not None else f"none up to {max(p.T)}", "note": note})
-    runs = res["runs"]
+        again = [T for T in p.T if f is not None and T > f and metrics[m][f"T{T}"]["test_acc_mean"] >= p.target_acc]
+        why = _shortfall([r for r in runs if r["model"] == m and r["T"] == f]) if f is not None else ""
+        crit_rows.append({
+            "model": label(m), "critical length": c if c is not None else f"none (short at T={f})",
+            "first T short of target": f if f is not None else f"none up to {max(p.T)}",
+            "its seeds": why,
+            "note": f"reaches {target} again at T={', '.join(map(str, again))}" if again else ""})
     stopped = sum(r["stopped_early"] for r in runs)
+    short = [r for r in runs if r["short_of_target"]]
+    capped = sum(r["budget_capped"] for r in short)
     return [
         "## Length sweep: the critical length of each cell",
         "",
-        f"Every cell on palindromes of length T ∈ {{{', '.join(map(str, p.T))}}}. The *critical length* is the largest "
-        f"T at which mean test accuracy reaches {p.target_acc:.0%}.",
+        f"Every cell on palindromes of length T ∈ {{{', '.join(map(str, p.T))}}}, {n} seeds each. A cell's "
+        f"*critical length* is the longest T before the first T at which its mean test accuracy falls short of "
+        f"{target}: every shorter length was solved. A run that falls short is *capped* when it used all "
+        f"{p.train.steps} steps and its validation accuracy was still rising at the end (the mean of its last 5 "
+        "evaluations at least 0.02 above the 5 before), so a larger budget would likely have solved it; otherwise "
+        "it ended on a *plateau*, whose level is given. A plateau is not proof that more steps would not help: a run "
+        "at chance (0.10) never found the signal within its budget, and the palindrome study's LSTM sat at 0.80 "
+        "for over a thousand steps before solving T=20.",
         "",
         table(crit_rows),
         "",
         fig(STUDY, "accuracy_vs_length.png", "Test accuracy against T"),
         "",
-        f"### Test accuracy (mean ± std over {n} seeds)",
+        f"### Test accuracy (mean ± std over {n} seeds; seeds reaching {target} in brackets)",
         "",
         table(acc_rows),
         "",
-        f"Settings, lighter than the headline study to afford T up to {max(p.T)}: {p.n_train} training palindromes "
-        f"(fewer where the space is smaller), seeds {list(p.train.seeds)}, at most {p.train.steps} steps, hidden "
-        f"{p.hidden}, Adam lr {p.train.lr}, batch {p.train.batch_size}; "
+        f"Of the {len(runs)} runs, {len(short)} fell short of {target}: {capped} capped, {len(short) - capped} at a "
+        f"plateau. Settings, lighter than the headline study to afford T up to {max(p.T)}: {p.n_train} training "
+        f"palindromes (fewer where the space is smaller), seeds {list(p.train.seeds)}, at most {p.train.steps} steps, "
+        f"hidden {p.hidden}, Adam lr {p.train.lr}, batch {p.train.batch_size}; "
         + (f"a run stops at the first validation point with accuracy ≥ {p.stop_at} ({stopped} of {len(runs)} runs did). "
            if p.stop_at is not None else "no early stopping. ")
         + f"{training_cost(runs)}. MLflow experiment `sweep`.",

@@ -1,5 +1,6 @@
 """Stages sweep_<step>: generate palindromes at every length, train every cell at every length
-and seed (stopping a run once it is perfect), evaluate them and find each cell's critical length.
+and seed (stopping a run once it is perfect), evaluate them and find each cell's critical length:
+the longest T before its first failing one.
 
     python -m seqlab.studies.sweep.steps {generate,train,evaluate}
 """
@@ -17,7 +18,7 @@ from seqlab.studies.sweep.params import SweepParams, parse
 from seqlab.tasks import palindrome
 from seqlab.tasks.palindrome import PalindromeTask
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
-from seqlab.training.metrics import ACCURACY, critical_length, mean_std
+from seqlab.training.metrics import ACCURACY, critical_length, mean_std, still_improving
 from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run
 from seqlab.training.seeding import seed_everything
@@ -76,7 +77,9 @@ def train(p: SweepParams, tracker=None) -> None:
 
 
 def evaluate_study(p: SweepParams, tracker=None) -> dict:
-    """Test accuracy for every cell, T and seed; critical lengths; curves."""
+    """Test accuracy for every cell, T and seed; critical lengths; curves. A run that falls short
+    of the target is *capped* when it used its whole step budget and its validation accuracy was
+    still rising at the end (more steps would likely have solved it), a *plateau* otherwise."""
     plots = paths.study_plots(STUDY)
     plots.mkdir(parents=True, exist_ok=True)
     rows, metrics = [], {"critical_length": {}, "first_failure": {}}
@@ -84,23 +87,33 @@ def evaluate_study(p: SweepParams, tracker=None) -> dict:
     for m in p.models:
         means = {}
         for T in p.T:
-            accs, frames = [], []
+            accs, frames, capped = [], [], 0
             for s in p.train.seeds:
                 run = paths.length_run(STUDY, m, T, s)
                 acc, _ = evaluate(SequenceClassifierConfig.load(run / CHECKPOINT), *tests[T], ACCURACY)
                 record = read_json(run / RUN)
+                frame = pd.read_csv(run / HISTORY)
+                short = acc < p.target_acc
+                cap = short and record["steps_run"] == p.train.steps and still_improving(
+                    frame["val_acc"].dropna().tolist())
                 accs.append(acc)
-                frames.append(pd.read_csv(run / HISTORY))
-                rows.append({"model": m, "T": T, "seed": s, "test_acc": round(acc, 6), **record})
+                frames.append(frame)
+                capped += cap
+                rows.append({"model": m, "T": T, "seed": s, "test_acc": round(acc, 6),
+                             "final_val_acc": round(float(frame["val_acc"].dropna().iloc[-1]), 6),
+                             "short_of_target": short, "budget_capped": cap, **record})
                 if tracker and record["run_id"]:
                     tracker.log_metrics(record["run_id"], {"test_acc": acc})
             mean, std = mean_std(accs)
             means[T] = mean
-            metrics.setdefault(m, {})[f"T{T}"] = {"test_acc_mean": round(mean, 6), "test_acc_std": round(std, 6)}
+            metrics.setdefault(m, {})[f"T{T}"] = {
+                "test_acc_mean": round(mean, 6), "test_acc_std": round(std, 6), "n_seeds": len(accs),
+                "n_test": len(tests[T][1]),
+                "seeds_reached": sum(a >= p.target_acc for a in accs), "seeds_capped": capped}
             curves(frames, ACCURACY.name).to_csv(plots / f"{m}_T{T}.csv", index=False)
         metrics["critical_length"][m], metrics["first_failure"][m] = critical_length(means, p.target_acc)
     table = pd.DataFrame(rows)
-    table[["model", "T", "seed", "test_acc", "steps_run", "stopped_early", "train_seconds"]].to_csv(
+    table[["model", "T", "seed", "test_acc", "steps_run", "stopped_early", "budget_capped", "train_seconds"]].to_csv(
         plots / "accuracy_by_length.csv", index=False)
     data = {str(T): palindrome.load(data_dir(T))[1] for T in p.T}
     write_json(paths.study_metrics(STUDY), metrics)
