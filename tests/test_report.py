@@ -29,3 +29,15 @@ def test_the_ledger_and_provenance_come_from_their_files(tmp_path, monkeypatch):
     (tmp_path / "reports/provenance/a_train.json").write_text(json.dumps(record))
     md = "\n".join(provenance())
     assert "1.5 minutes over 1 stages" in md and "| a_train " in md and "0123456789" in md and "Some CPU" in md
+
+
+def test_a_sweep_shortfall_counts_only_beyond_the_test_sets_binomial_error():
+    import math
+
+    from seqlab.studies.sweep.report import _beyond_noise
+
+    # 3 seeds x 87 test sequences, one seed 3 sequences short: 0.0015 below 0.99, 2 SE = 2 sqrt(.99 * .01 / 261)
+    beyond, words = _beyond_noise([1.0, 1.0, 84 / 87], 0.99, 87)
+    assert not beyond and f"within 2 SE ({2 * math.sqrt(0.99 * 0.01 / 261):.3f}; 3 × 87 test sequences)" in words
+    assert _beyond_noise([1.0, 1.0, 0.10], 0.99, 5000)[0]  # a failed seed on a large test set is a failure
+    assert not _beyond_noise([0.989], 0.99, 5000)[0] and _beyond_noise([0.98], 0.99, 5000)[0]  # 2 SE = 0.0028

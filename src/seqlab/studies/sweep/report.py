@@ -7,6 +7,7 @@ from seqlab.core.files import read_json
 from seqlab.markdown import fig, pm, table, training_cost
 from seqlab.models.recurrent import label
 from seqlab.studies.sweep.params import SweepParams
+from seqlab.verdicts import binomial_se
 
 STUDY = "sweep"
 CONTENTS = "length sweep"
@@ -25,6 +26,18 @@ def _shortfall(runs: list[dict]) -> str:
     return f"{len(short)} of {len(runs)} seeds short: " + ", ".join(parts)
 
 
+def _beyond_noise(accs: list[float], target: float, n_test: int) -> tuple[bool, str]:
+    """Is a length's mean test accuracy (its seeds' ``accs``) short of ``target`` by more than the
+    test sets can resolve: 2 binomial standard errors of an accuracy of exactly ``target``
+    measured on every seed's ``n_test`` sequences? Seeds that fail are a finding (training is
+    unstable), not noise; what is noise is a handful of sequences on a small test set."""
+    mean, items = sum(accs) / len(accs), len(accs) * n_test
+    se = binomial_se(target, items)
+    beyond = target - mean > 2 * se
+    return beyond, (f"short by {target - mean:.3f}, {'beyond' if beyond else 'within'} 2 SE ({2 * se:.3f}; "
+                    f"{len(accs)} × {n_test:,} test sequences)")
+
+
 def section(p: SweepParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
     metrics, runs = res["metrics"], res["runs"]
@@ -38,15 +51,25 @@ def section(p: SweepParams) -> list[str]:
             row[f"T={T}"] = f"{pm(e['test_acc_mean'], e['test_acc_std'])} ({e['seeds_reached']}/{e['n_seeds']})"
         acc_rows.append(row)
     crit_rows = []
+    n_test = {int(T): d["sizes"]["test"] for T, d in res["data"].items()}
     for m in p.models:
         c, f = metrics["critical_length"][m], metrics["first_failure"][m]
         again = [T for T in p.T if f is not None and T > f and metrics[m][f"T{T}"]["test_acc_mean"] >= p.target_acc]
         why = _shortfall([r for r in runs if r["model"] == m and r["T"] == f]) if f is not None else ""
+        # The same rule, with a shortfall inside two standard errors counted as no failure.
+        noise = {T: _beyond_noise([r["test_acc"] for r in runs if r["model"] == m and r["T"] == T], p.target_acc,
+                                  n_test[T]) for T in p.T
+                 if metrics[m][f"T{T}"]["test_acc_mean"] < p.target_acc}
+        robust = next((T for T in sorted(p.T) if T in noise and noise[T][0]), None)
+        before = [T for T in sorted(p.T) if robust is None or T < robust]
         crit_rows.append({
             "model": label(m), "critical length": c if c is not None else f"none (short at T={f})",
             "first T short of target": f if f is not None else f"none up to {max(p.T)}",
-            "its seeds": why,
+            "its seeds": why + (f"; {noise[f][1]}" if f is not None else ""),
+            "beyond noise: critical length": (before[-1] if before else "none") if robust is not None
+            else f"≥ {max(p.T)} (no shortfall beyond noise)",
             "note": f"reaches {target} again at T={', '.join(map(str, again))}" if again else ""})
+    smallest = min(n_test, key=n_test.get)
     stopped = sum(r["stopped_early"] for r in runs)
     short = [r for r in runs if r["short_of_target"]]
     capped = sum(r["budget_capped"] for r in short)
@@ -60,7 +83,11 @@ def section(p: SweepParams) -> list[str]:
         "evaluations at least 0.02 above the 5 before), so a larger budget would likely have solved it; otherwise "
         "it ended on a *plateau*, whose level is given. A plateau is not proof that more steps would not help: a run "
         "at chance (0.10) never found the signal within its budget, and the palindrome study's LSTM sat at 0.80 "
-        "for over a thousand steps before solving T=20.",
+        "for over a thousand steps before solving T=20. The last column applies the same rule but counts a "
+        "shortfall as a failure only when the test sets can resolve it: when it exceeds two binomial standard errors "
+        f"of an accuracy of exactly {target} on every seed's test sequences. Short lengths have few distinct "
+        f"palindromes, so their test sets can be small (T={smallest}: {n_test[smallest]:,} sequences), and one wrong "
+        "sequence there is noise.",
         "",
         table(crit_rows),
         "",
