@@ -57,6 +57,13 @@ def shrink(p: dict) -> dict:
     for view, subset in (("row", None), ("pixel", 20), ("permuted", 20)):  # gate inits as the defaults
         m["train"]["schedule"][view].update(epochs=1, n_train=subset, batch_size=16)
     m["autoencoder"].update(hidden=8, latent=4, epochs=1, batch_size=16)
+    p["masked"]["model"].update(encoder=[16, 4], decoder=[16])
+    p["masked"]["train"].update(epochs=2, batch_size=16)
+    p["masked"]["report"].update(pairs=2, ghosts=2)
+    g = p["gan"]
+    g["model"].update(latent=8, generator=[8, 16], discriminator=[16])
+    g["train"].update(updates=6, batch_size=8, grid_every=3)
+    g["score"].update(grid_size=4, n_samples=10)
     return p
 
 

@@ -74,6 +74,7 @@ def test_repro_builds_every_output(repo, first_repro):
     assert _ran(first_repro) == {f"palindrome_{s}@{m}" for s in ("generate", "train", "evaluate") for m in MODELS} | {
         f"{st}_{s}" for s in ("generate", "train", "evaluate", "figures") for st in ALGORITHMIC} | {
         f"mnist_{s}" for s in ("generate", "train_classifiers", "train_autoencoder", "evaluate", "figures")} | {
+        f"{st}_{s}" for s in ("train", "evaluate", "figures") for st in IMAGE} | {
         "palindrome_figures", "gradflow_measure", "gradflow_figures", "claims", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
@@ -95,11 +96,13 @@ def test_repro_builds_every_output(repo, first_repro):
 
 
 ALGORITHMIC = ["recall", "addition", "adding", "sweep"]
+IMAGE = ["masked", "gan"]
 STUDIES = [*ALGORITHMIC, "mnist"]
 FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition/accuracy_by_length.png",
            "adding/loss.png", "sweep/accuracy_vs_length.png", "gradflow/gradient_norms.png",
            "mnist/curves_row.png", "mnist/curves_pixel.png", "mnist/confusion_best.png",
-           "mnist/autoencoder_reconstructions.png"]
+           "mnist/autoencoder_reconstructions.png", "masked/reconstructions.png", "masked/confusion.png",
+           "gan/progress.png", "gan/scores.png", "gan/histogram.png", "gan/losses.png", "gan/interpolation.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):
@@ -122,7 +125,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
 
     claims = json.loads((path / "reports/metrics/claims.json").read_text())
     ledger = json.loads((path / "reports/claims/results.json").read_text())["claims"]
-    assert set(claims) == {c["id"] for c in ledger} and len(claims) == len(ledger) == 9
+    assert set(claims) == {c["id"] for c in ledger} and len(claims) == len(ledger) == 10
     assert all(CODES[v["verdict"]] == v["code"] for v in claims.values())
     for c in ledger:
         assert f"`{c['id']}`: **{c['verdict']}**" in md
@@ -151,11 +154,43 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
     assert list(curve.columns) == ["step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss",
                                    "test_acc"] and curve["step"].tolist() == [2]
     expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4,
-                "mnist": 2 + 3 * 2 * 2 * 2 + 1}  # a parent per view, a child per classifier, the autoencoder
+                "mnist": 2 + 3 * 2 * 2 * 2 + 1,  # a parent per view, a child per classifier, the autoencoder
+                "masked": 1, "gan": 1}
     for name, n in expected.items():
         exp = client.get_experiment_by_name(name)
         assert exp is not None, name
         assert len(client.search_runs([exp.experiment_id], max_results=1000)) == n, name
+
+
+def test_repro_builds_the_image_studies_judged_by_the_best_mnist_classifier(repo, first_repro):
+    path, _ = repo
+    best = json.loads((path / "reports/metrics/mnist.json").read_text())["best"]["name"]
+    masked = json.loads((path / "reports/metrics/masked.json").read_text())
+    assert masked["n_test"] == 20 and masked["baseline_visible_mse"] == 0.0
+    assert all(0 <= masked[f"judge_{k}_acc"] <= 1 for k in ("original", "masked", "reconstruction", "baseline"))
+    gan = json.loads((path / "reports/metrics/gan.json").read_text())
+    assert gan["n_samples"] == 10 and sum(gan["classes"].values()) == 10
+    assert gan["frechet_floor"] >= 0 and gan["frechet_ceiling"] > 0 and gan["inception_score"] >= 1
+    for study in IMAGE:
+        assert json.loads((path / f"reports/{study}/results.json").read_text())["judge_name"] == best
+    scores = pd.read_csv(path / "reports/plots/gan/scores.csv")  # update 0, then every grid_every = 3 of 6 updates
+    assert scores["step"].tolist() == [0, 3, 6]
+    assert scores["frechet"].iloc[0] == pytest.approx(gan["frechet_ceiling"], abs=1e-4)  # metrics keep 4 decimals
+    grids = sorted(p.name for p in (path / "reports/figures/gan/grids").iterdir())
+    assert grids == ["update000000.png", "update000003.png", "update000006.png"]
+    md = (path / "reports/report.md").read_text()
+    assert "## Masked autoencoder" in md and "## GAN" in md and f"{gan['frechet']:.2f}" in md
+    assert f"{masked['judge_reconstruction_acc']:.3f} ±" in md
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db")
+    run_id = json.loads((path / "models/gan/mlp/run.json").read_text())["run_id"]
+    assert sorted(a.path for a in client.list_artifacts(run_id)) == ["curve.png", *grids]
+    assert [m.step for m in client.get_metric_history(run_id, "frechet")] == [0, 3, 6]
+    assert len(client.get_metric_history(run_id, "train_g_loss")) == 6
+    run_id = json.loads((path / "models/masked/mlp/run.json").read_text())["run_id"]
+    assert [a.path for a in client.list_artifacts(run_id)] == ["curve.png"]
 
 
 def test_repro_tracks_every_run_in_mlflow(repo, first_repro):
@@ -192,6 +227,27 @@ def test_repro_again_runs_nothing(repo, first_repro):
     path, env = repo
     out = _run([sys.executable, "-m", "dvc", "repro"], path, env)
     assert _ran(out) == set() and "Data and pipelines are up to date" in out
+
+
+def test_the_gan_reruns_to_identical_grids_interpolations_and_scores(repo, first_repro):
+    path, env = repo
+    import numpy as np
+
+    def outputs() -> dict:
+        with np.load(path / "models/gan/mlp/snapshots.npz") as s, np.load(path / "reports/gan/interpolations.npz") as i:
+            arrays = {**{f"snapshot.{k}": s[k] for k in s.files}, **{f"walk.{k}": i[k] for k in i.files}}
+        return {**arrays, "metrics": (path / "reports/metrics/gan.json").read_text(),
+                "scores": (path / "reports/plots/gan/scores.csv").read_text()}
+
+    before = outputs()
+    out = _run([sys.executable, "-m", "dvc", "repro", "-f", "-s", "gan_train"], path, env)
+    out += _run([sys.executable, "-m", "dvc", "repro", "-s", "gan_evaluate"], path, env)
+    assert _ran(out) == {"gan_train", "gan_evaluate"}
+    after = outputs()
+    assert before.keys() == after.keys()
+    for key, value in before.items():
+        assert np.array_equal(value, after[key]) if isinstance(value, np.ndarray) else value == after[key], key
+    _run([sys.executable, "-m", "dvc", "repro"], path, env)  # the figures and the report, for the tests after
 
 
 def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, first_repro):
@@ -235,6 +291,10 @@ def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
     assert _ran(out) == {"recall_train", "recall_evaluate", "recall_figures", "claims", "report"}
     for s in ("addition", "adding", "sweep", "mnist"):
         assert (path / f"reports/metrics/{s}.json").read_text() == before[s]
+    out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "masked.mask.kind=right"], path, env)
+    assert _ran(out) == {"masked_train", "masked_evaluate", "masked_figures", "claims", "report"}
+    claims = json.loads((path / "reports/metrics/claims.json").read_text())
+    assert claims["masked.ghosts_3_8"] == {"verdict": "not comparable", "code": None}
 
 
 def test_exp_run_on_the_autoencoder_leaves_the_classifiers_cached(repo, first_repro):

@@ -26,7 +26,7 @@ def test_every_study_folder_is_registered_and_gives_the_report_what_it_needs():
 
 def test_an_unknown_study_names_the_registered_ones():
     with pytest.raises(ValueError, match="registered studies: palindrome, sweep"):
-        study_module("gan", "report")
+        study_module("nosuch", "report")
 
 
 def test_the_params_check_names_each_study_and_the_bad_key(tmp_path, default_params):

@@ -24,6 +24,8 @@ STUDIES = (
     "addition",
     "adding",
     "mnist",
+    "masked",
+    "gan",
 )
 
 # What this module imports by name, for tools that follow imports (tests/test_deps.py).
