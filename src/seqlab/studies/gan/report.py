@@ -54,7 +54,8 @@ def section(p: GanParams) -> list[str]:
              "Inception score": f"{snaps[0]['inception_score']:.2f}"},
         ]),
         "",
-        f"The final distance lies {position:.0%} of the way from the floor to the ceiling. The judge labels the final "
+        f"The final distance is {m['frechet'] / m['frechet_floor']:.1f}× the floor and lies {position:.1%} of the way "
+        f"from the floor to the ceiling (the figure's axis is logarithmic). The judge labels the final "
         f"samples {_share(final['histogram'])} (real test images: {_share(res['real_histogram'])}); a class near 0% or "
         "far above 10% is the mark of mode collapse.",
         "",
