@@ -1,15 +1,34 @@
+import io
 import json
 import re
 
-from seqlab.report import ledger, provenance, to_html
+import numpy as np
+from PIL import Image
+
+from seqlab.report import ledger, palette_png, provenance, to_html
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "PNG")
+    return out.getvalue()
 
 
 def test_the_html_embeds_its_figures(tmp_path):
-    (tmp_path / "fig.png").write_bytes(b"\x89PNG\r\n")
+    (tmp_path / "fig.png").write_bytes(_png(np.zeros((4, 4, 3), dtype=np.uint8)))
     html = to_html("# t\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![x](fig.png)\n", tmp_path)
     assert "<table>" in html and "<td>1</td>" in html
     assert re.search(r'src="data:image/png;base64,iVBORw0K', html)
     assert "fig.png" not in html and "http" not in html
+
+
+def test_embedded_figures_keep_their_pixels_in_a_palette():
+    rng = np.random.default_rng(0)
+    colours = rng.integers(0, 256, size=(200, 3), dtype=np.uint8)  # a figure with 200 distinct colours
+    pixels = colours[rng.integers(0, 200, size=(120, 160))]
+    small = palette_png(_png(pixels))
+    back = np.asarray(Image.open(io.BytesIO(small)).convert("RGB"))
+    assert Image.open(io.BytesIO(small)).mode == "P" and np.array_equal(back, pixels)
 
 
 def test_the_ledger_and_provenance_come_from_their_files(tmp_path, monkeypatch):

@@ -12,10 +12,12 @@ their tables with seqlab.markdown, so nothing below the report imports it.
 from __future__ import annotations
 
 import base64
+import io
 import re
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from PIL import Image
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
@@ -106,10 +108,20 @@ def build_markdown(params: dict[str, object], commit: str, code_changed: bool | 
     return "\n".join(md + provenance())
 
 
+def palette_png(png: bytes) -> bytes:
+    """A figure re-encoded with a 256-colour palette (median cut, no dithering): plots and digit
+    grids use few colours, so this keeps them as drawn at about a third of the bytes, and the
+    self-contained report small enough to mail and to keep in git. The PNG files stay as drawn."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def _embed_images(html: str, base: Path) -> str:
     def data_uri(match: re.Match) -> str:
         src = match.group(1)
-        payload = base64.b64encode((base / src).read_bytes()).decode()
+        payload = base64.b64encode(palette_png((base / src).read_bytes())).decode()
         return f'src="data:image/png;base64,{payload}"'
 
     return re.sub(r'src="([^"]+\.png)"', data_uri, html)
