@@ -64,6 +64,10 @@ def shrink(p: dict) -> dict:
     g["model"].update(latent=8, generator=[8, 16], discriminator=[16])
     g["train"].update(updates=6, batch_size=8, grid_every=3)
     g["score"].update(grid_size=4, n_samples=10)
+    c = p["charlm"]  # the source stays as it is: the e2e test points it at a text it writes
+    c["model"].update(embedding=4, hidden=8)
+    c["train"].update(steps=6, seq_len=10, batch_size=8, eval_every=2, decay_every=3)
+    c["generate"].update(length=10, measure_length=40)
     return p
 
 

@@ -5,7 +5,8 @@ dvc exp run -S lstm.T=8 -> only the LSTM chain (then palindrome_figures and the 
 dvc metrics diff -> shows the LSTM's new metric;
 dvc exp run -S recall.train.steps=8 -> only the recall study's stages (then the report) run;
 dvc exp run -S mnist.autoencoder.hidden=6 -> only the autoencoder's chain runs.
-The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>).
+The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>), and
+the char-LSTM a short tale the fixture writes (source file:<path>).
 """
 
 import json
@@ -16,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -26,6 +28,8 @@ from test_mnist_data import write_idx_dir
 pytestmark = pytest.mark.e2e
 
 MODELS = ["rnn", "lstm", "peephole", "gru"]
+TALE = ("Once there was a miller who was poor, but he had a beautiful daughter. 'Tell me,' said the king, "
+        "'can she spin straw into gold?' And the Miller said: 'Why, she can!'\n") * 30
 
 
 def _run(args: list[str], cwd: Path, env: dict) -> str:
@@ -52,6 +56,8 @@ def repo(tmp_path_factory):
     p = shrink(yaml.safe_load((repo / "params.yaml").read_text()))
     write_idx_dir(repo.parent / "mnist_idx", gz=True, n_train=80, n_test=20)
     p["mnist"]["data"]["source"] = f"idx:{repo.parent / 'mnist_idx'}"
+    (repo.parent / "tale.txt").write_text(TALE, encoding="utf-8")
+    p["charlm"]["data"]["source"] = f"file:{repo.parent / 'tale.txt'}"
     (repo / "params.yaml").write_text(yaml.safe_dump(p, sort_keys=False))
 
     env = {k: v for k, v in os.environ.items() if k not in ("DVC_ROOT", "MLFLOW_TRACKING_URI", "DVC_STAGE")}
@@ -75,6 +81,7 @@ def test_repro_builds_every_output(repo, first_repro):
         f"{st}_{s}" for s in ("generate", "train", "evaluate", "figures") for st in ALGORITHMIC} | {
         f"mnist_{s}" for s in ("generate", "train_classifiers", "train_autoencoder", "evaluate", "figures")} | {
         f"{st}_{s}" for s in ("train", "evaluate", "figures") for st in IMAGE} | {
+        f"charlm_{s}" for s in ("prepare", "train", "evaluate", "figures")} | {
         "palindrome_figures", "gradflow_measure", "gradflow_figures", "claims", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
@@ -102,7 +109,8 @@ FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition
            "adding/loss.png", "sweep/accuracy_vs_length.png", "gradflow/gradient_norms.png",
            "mnist/curves_row.png", "mnist/curves_pixel.png", "mnist/confusion_best.png",
            "mnist/autoencoder_reconstructions.png", "masked/reconstructions.png", "masked/confusion.png",
-           "gan/progress.png", "gan/scores.png", "gan/histogram.png", "gan/losses.png", "gan/interpolation.png"]
+           "gan/progress.png", "gan/scores.png", "gan/histogram.png", "gan/losses.png", "gan/interpolation.png",
+           "charlm/curves.png", "charlm/decoding.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):
@@ -125,7 +133,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
 
     claims = json.loads((path / "reports/metrics/claims.json").read_text())
     ledger = json.loads((path / "reports/claims/results.json").read_text())["claims"]
-    assert set(claims) == {c["id"] for c in ledger} and len(claims) == len(ledger) == 10
+    assert set(claims) == {c["id"] for c in ledger} and len(claims) == len(ledger) == 13
     assert all(CODES[v["verdict"]] == v["code"] for v in claims.values())
     for c in ledger:
         assert f"`{c['id']}`: **{c['verdict']}**" in md
@@ -155,7 +163,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
                                    "test_acc"] and curve["step"].tolist() == [2]
     expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4,
                 "mnist": 2 + 3 * 2 * 2 * 2 + 1,  # a parent per view, a child per classifier, the autoencoder
-                "masked": 1, "gan": 1}
+                "masked": 1, "gan": 1, "charlm": 1}
     for name, n in expected.items():
         exp = client.get_experiment_by_name(name)
         assert exp is not None, name
@@ -191,6 +199,48 @@ def test_repro_builds_the_image_studies_judged_by_the_best_mnist_classifier(repo
     assert len(client.get_metric_history(run_id, "train_g_loss")) == 6
     run_id = json.loads((path / "models/masked/mlp/run.json").read_text())["run_id"]
     assert [a.path for a in client.list_artifacts(run_id)] == ["curve.png"]
+
+
+def test_repro_builds_the_char_lstm_study_on_the_written_text(repo, first_repro):
+    path, _ = repo
+    meta = json.loads((path / "data/charlm/meta.json").read_text())
+    cut = len(TALE) - round(len(TALE) * 0.1)
+    assert (path / "data/charlm/train.txt").read_text(encoding="utf-8") == TALE[:cut]
+    assert (path / "data/charlm/heldout.txt").read_text(encoding="utf-8") == TALE[cut:]
+    assert meta["n_chars"] == len(TALE) and meta["vocab"] == "".join(sorted(set(TALE))) and meta["title"] == "tale.txt"
+    m = json.loads((path / "reports/metrics/charlm.json").read_text())
+    assert m["n_heldout"] == len(TALE) - cut - 1 and 0 <= m["heldout_acc"] <= 1
+    assert m["heldout_bpc"] == pytest.approx(m["heldout_loss"] / np.log(2), abs=1e-5)
+    assert m["bigram_bpc"] < m["unigram_bpc"] and m["chars_per_second"] > 0
+    assert {f"rep4_{k}" for k in ("greedy", "t0.5", "t1", "t2", "corpus")} <= set(m)
+    curves = pd.read_csv(path / "reports/plots/charlm/curves.csv")
+    assert curves["step"].tolist() == [2, 4, 6]  # every eval_every = 2 of 6 steps
+    assert sorted(p.name for p in (path / "models/charlm/lstm/checkpoints").iterdir()) == [
+        "step000002.pt", "step000004.pt", "step000006.pt"]  # 1/3, 2/3, 3/3
+    samples = sorted(p.name for p in (path / "reports/charlm/samples").iterdir())
+    assert samples == ["step000002.txt", "step000004.txt", "step000006.txt"]
+    res = json.loads((path / "reports/charlm/results.json").read_text())
+    final = res["checkpoints"][-1]
+    assert set(final["modes"]) == {"greedy", "t0.5", "t1", "t2"} and all(
+        len(t) == 40 for mode in final["modes"].values() for t in mode["texts"])
+    md = (path / "reports/report.md").read_text()
+    assert "## Char-LSTM" in md and f"{m['heldout_acc']:.3f}" in md and "softmax(logits / τ)" in md
+    claims = json.loads((path / "reports/metrics/claims.json").read_text())
+    assert claims["charlm.accuracy_at_5000"]["verdict"] == "not comparable"  # not the course's corpus
+    assert {"charlm.greedy_loops", "charlm.temperature_fixes_loops"} <= set(claims)
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db")
+    run_id = json.loads((path / "models/charlm/lstm/run.json").read_text())["run_id"]
+    assert sorted(a.path for a in client.list_artifacts(run_id)) == ["curves.png", *samples]
+    assert len(client.get_metric_history(run_id, "heldout_acc")) == 3
+    assert client.get_run(run_id).data.metrics["final_heldout_acc"] == pytest.approx(m["heldout_acc"], abs=1e-6)
+    # any checkpoint generates from the command line
+    out = subprocess.run([sys.executable, "-m", "seqlab.generate", "--checkpoint",
+                          str(path / "models/charlm/lstm/checkpoints/step000002.pt"), "--start", "The",
+                          "--temperature", "0", "--length", "30"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("The") and len(out.stdout) == 34
 
 
 def test_repro_tracks_every_run_in_mlflow(repo, first_repro):
@@ -231,7 +281,6 @@ def test_repro_again_runs_nothing(repo, first_repro):
 
 def test_the_gan_reruns_to_identical_grids_interpolations_and_scores(repo, first_repro):
     path, env = repo
-    import numpy as np
 
     def outputs() -> dict:
         with np.load(path / "models/gan/mlp/snapshots.npz") as s, np.load(path / "reports/gan/interpolations.npz") as i:

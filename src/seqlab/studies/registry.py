@@ -26,6 +26,7 @@ STUDIES = (
     "mnist",
     "masked",
     "gan",
+    "charlm",
 )
 
 # What this module imports by name, for tools that follow imports (tests/test_deps.py).
