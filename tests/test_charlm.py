@@ -28,7 +28,9 @@ from seqlab.textstats import (
     bits_per_char,
     chunk_repetition,
     find_loop,
+    longest_shared,
     repeated_ngrams,
+    shared_passages,
     unigram_accuracy,
     unigram_nll,
 )
@@ -189,6 +191,16 @@ def test_repeated_ngrams_in_closed_form():
     assert repeated_ngrams("aaaaaa", 2) == pytest.approx(1 - 1 / 5)
     assert math.isnan(repeated_ngrams("ab", 3))
     assert chunk_repetition("abcabc" + "abcdef", 3, 6) == pytest.approx((0.25 + 0.0) / 2)
+
+
+def test_the_longest_shared_passage_in_closed_form():
+    assert longest_shared("abcdef", "xxcdeyy") == 3  # "cde"
+    assert longest_shared("abc", "xyz") == 0
+    # over 200 characters difflib's autojunk would call "a" and "b" junk and find nothing long
+    a, b = "ab" * 150 + "xyz", "q" + "ab" * 150
+    assert longest_shared(a, b) == 300
+    assert shared_passages(["hello world", "a world away", "hello"]) == [6, 5, 1]  # pairs (0,1), (0,2), (1,2)
+    assert shared_passages(["only one"]) == []
 
 
 def test_a_loop_is_found_with_its_period_and_onset():
@@ -377,7 +389,7 @@ def test_the_defaults_parse_offline_with_checkpoints_at_thirds(default_params):
     (lambda c: c["train"].update(lr_decay=0), "'charlm.train.lr_decay' must be in \\(0, 1\\]"),
     (lambda c: c["generate"].update(temperatures=[0.5, 0]), "'charlm.generate.temperatures' must be a list"),
     (lambda c: c["generate"].update(starts=["T", ""]), "'charlm.generate.starts' must be a list of non-empty"),
-    (lambda c: c["generate"].update(ngram=300), "'charlm.generate.ngram' \\(300\\) must be shorter"),
+    (lambda c: c["generate"].update(ngram=40, measure_length=40), "'charlm.generate.ngram' \\(40\\) must be shorter"),
 ])
 def test_a_bad_param_names_its_key(default_params, edit, message):
     edit(default_params["charlm"])

@@ -212,7 +212,7 @@ def test_repro_builds_the_char_lstm_study_on_the_written_text(repo, first_repro)
     assert m["n_heldout"] == len(TALE) - cut - 1 and 0 <= m["heldout_acc"] <= 1
     assert m["heldout_bpc"] == pytest.approx(m["heldout_loss"] / np.log(2), abs=1e-5)
     assert m["bigram_bpc"] < m["unigram_bpc"] and m["chars_per_second"] > 0
-    assert {f"rep4_{k}" for k in ("greedy", "t0.5", "t1", "t2", "corpus")} <= set(m)
+    assert {f"{s}_{k}" for s in ("rep4", "shared") for k in ("greedy", "t0.5", "t1", "t2", "corpus")} <= set(m)
     curves = pd.read_csv(path / "reports/plots/charlm/curves.csv")
     assert curves["step"].tolist() == [2, 4, 6]  # every eval_every = 2 of 6 steps
     assert sorted(p.name for p in (path / "models/charlm/lstm/checkpoints").iterdir()) == [

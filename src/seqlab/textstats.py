@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from itertools import combinations
 
 import numpy as np
 
@@ -49,6 +51,20 @@ def find_loop(text: str, min_repeats: int = 2, min_chars: int = 20) -> Loop | No
         if tail >= max(min_repeats * p, min_chars):
             return Loop(p, n - tail)
     return None
+
+
+def longest_shared(a: str, b: str) -> int:
+    """The length of the longest passage two texts share (difflib's longest matching block).
+    autojunk is off: on a text over 200 characters it would treat every character that makes up
+    more than 1% of it, letters and spaces alike, as junk and miss the passage."""
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
+
+
+def shared_passages(texts: list[str]) -> list[int]:
+    """The longest passage shared by each pair of texts, pairs in order (0, 1), (0, 2), ...:
+    texts generated from different starts that share a long passage have converged on the same
+    text, a loop across samples that no single sample's repetition shows."""
+    return [longest_shared(a, b) for a, b in combinations(texts, 2)]
 
 
 def chunk_repetition(text: str, n: int, length: int) -> float:

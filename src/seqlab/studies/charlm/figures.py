@@ -17,7 +17,7 @@ from seqlab.core import paths
 from seqlab.core.cli import run_stage
 from seqlab.core.files import read_json
 from seqlab.studies.charlm.params import COURSE_ACC, COURSE_STEP, CharParams, course_corpus, parse
-from seqlab.studies.charlm.steps import GREEDY, STUDY, run_dir
+from seqlab.studies.charlm.steps import GREEDY, STUDY
 from seqlab.viz import save_figure
 
 SETS = (("train", "training batches (mean per interval)", "tab:gray"), ("heldout", "held-out text", "tab:blue"))
@@ -54,29 +54,33 @@ def mode_label(mode: str) -> str:
 
 
 def plot_decoding(res: dict, n: int, length: int, path: Path) -> Path:
-    """Per checkpoint and decoding mode: rep-n (the held-out text's at the same length as a
-    line), and the samples' mean log-likelihood under the model (the held-out text's as a line)."""
+    """Per checkpoint and decoding mode: rep-n, the longest passage two starts' texts share (the
+    held-out text's chunks, at the same length, as lines), and the samples' mean log-likelihood
+    under the model (the held-out text's as a line)."""
     ckpts = res["checkpoints"]
     modes = list(ckpts[0]["modes"])
     width = 0.8 / len(ckpts)
     x = np.arange(len(modes))
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 3.8))
+    fig, (ax, ax_shared, ax2) = plt.subplots(1, 3, figsize=(16, 3.8))
+    panels = ((ax, "rep"), (ax_shared, "shared_mean"), (ax2, "log_likelihood"))
     for i, c in enumerate(ckpts):
-        shade = 0.35 + 0.65 * (i + 1) / len(ckpts)
-        color = plt.cm.Blues(shade)
-        ax.bar(x + (i - (len(ckpts) - 1) / 2) * width, [c["modes"][m]["rep"] for m in modes], width,
-               color=color, label=f"step {c['step']:,}")
-        ax2.bar(x + (i - (len(ckpts) - 1) / 2) * width, [c["modes"][m]["log_likelihood"] for m in modes], width,
-                color=color, label=f"step {c['step']:,}")
-    ax.axhline(res["corpus"]["rep"], color="tab:red", ls="--", lw=1,
-               label=f"held-out text ({res['corpus']['rep']:.3f})")
+        color = plt.cm.Blues(0.35 + 0.65 * (i + 1) / len(ckpts))
+        offset = (i - (len(ckpts) - 1) / 2) * width
+        for a, key in panels:
+            a.bar(x + offset, [c["modes"][m][key] or 0 for m in modes], width, color=color, label=f"step {c['step']:,}")
+    corpus = res["corpus"]
+    ax.axhline(corpus["rep"], color="tab:red", ls="--", lw=1, label=f"held-out text ({corpus['rep']:.3f})")
+    if corpus["shared_mean"] is not None:
+        ax_shared.axhline(corpus["shared_mean"], color="tab:red", ls="--", lw=1,
+                          label=f"held-out text ({corpus['shared_mean']:.1f})")
     ax2.axhline(-ckpts[-1]["carried_loss"], color="tab:red", ls="--", lw=1,
                 label=f"held-out text, final model ({-ckpts[-1]['carried_loss']:.3f})")
-    for a in (ax, ax2):
+    for a, _ in panels:
         a.set_xticks(x, [mode_label(m) for m in modes])
         a.legend(fontsize=7)
     ax.set(ylabel=f"repeated {n}-grams (1 − distinct / total)", ylim=(0, 1.02),
            title=f"Repetition in {length} generated characters per start")
+    ax_shared.set(ylabel="characters (mean over pairs of starts)", title="Longest passage two starts' texts share")
     ax2.set(ylabel="mean log p(char) under the model (nats)", title="Likelihood of the generated text")
     return save_figure(fig, path)
 

@@ -32,6 +32,13 @@ def loops(m: dict) -> str:
     return f"{m['loops']} of {len(m['loop_periods'])}" + (f" (period {', '.join(periods)})" if periods else "")
 
 
+SHARED = "longest passage two texts share: mean (max), chars"
+
+
+def shared(m: dict) -> str:
+    return "" if m["shared_mean"] is None else f"{m['shared_mean']:.1f} ({m['shared_max']})"
+
+
 def course_anchor(p: CharParams, res: dict, curves: pd.DataFrame) -> list[str]:
     m, meta = res["metrics"], res["meta"]
     at = curves.loc[curves["step"] == COURSE_STEP]
@@ -90,12 +97,13 @@ def section(p: CharParams) -> list[str]:
     greedy = [{"start": inline(s), **{f"step {c['step']:,}": inline(s + c["greedy_shown"][s])
                                       for c in res["checkpoints"]}} for s in g.starts]
     measures = [{"text": mode_label(mode), f"repeated {n}-grams": f"{md['rep']:.3f}",
-                 "ends in a loop": loops(md), "mean log p (nats / char)": f"{md['log_likelihood']:.3f}"}
+                 "ends in a loop": loops(md), SHARED: shared(md),
+                 "mean log p (nats / char)": f"{md['log_likelihood']:.3f}"}
                 for mode, md in final["modes"].items()]
     corpus = res["corpus"]
     measures.append({"text": f"held-out text ({corpus['chunks']} chunks of {g.measure_length})",
                      f"repeated {n}-grams": f"{corpus['rep']:.3f}",
-                     "ends in a loop": f"{corpus['loops']} of {corpus['chunks']}",
+                     "ends in a loop": f"{corpus['loops']} of {corpus['chunks']}", SHARED: shared(corpus),
                      "mean log p (nats / char)": f"{m['loglik_heldout']:.3f} (state carried)"})
     samples = []
     for mode, md in final["modes"].items():
@@ -164,15 +172,17 @@ def section(p: CharParams) -> list[str]:
         f"What the course judged by eye, measured at the final checkpoint on {g.measure_length} characters from each "
         f"of the {len(g.starts)} starts: the share of repeated {n}-grams (1 − distinct / total; Welleck et al. "
         "2020's rep-n), how many texts end in a loop (a periodic tail of at least two full cycles and 20 "
-        "characters), and the text's mean log-likelihood under the model. The held-out text is cut into chunks "
-        "of the same length, since repetition grows with length.",
+        "characters), the longest passage that the texts of two different starts share (texts that converge on "
+        "one passage loop across samples, which no single text's repetition shows; the held-out chunks are "
+        f"paired in groups of {len(g.starts)} alike), and the text's mean log-likelihood under the model. The "
+        "held-out text is cut into chunks of the same length, since repetition grows with length.",
         "",
         table(measures),
         "",
         fig(STUDY, "decoding.png", "Repetition and likelihood of generated text at each checkpoint"),
         "",
         *samples,
-        f"Every sample of every checkpoint is in `reports/charlm/samples/` and in MLflow (experiment `charlm`). "
+        "Every sample of every checkpoint is in `reports/charlm/samples/` and in MLflow (experiment `charlm`). "
         "To generate from any checkpoint: `python -m seqlab.generate --checkpoint models/charlm/lstm/model.pt "
         "--start \"Once\" --temperature 0.8 --length 200`.",
         "",

@@ -30,6 +30,7 @@ from seqlab.textstats import (
     chunk_repetition,
     find_loop,
     repeated_ngrams,
+    shared_passages,
     unigram_accuracy,
     unigram_nll,
 )
@@ -158,7 +159,10 @@ def measure(samples: list[Sample], n: int) -> dict:
     """Repetition, loops and likelihood of one decoding mode's samples (one per start)."""
     loops = [find_loop(s.text) for s in samples]
     reps = [repeated_ngrams(s.text, n) for s in samples]
+    shared = shared_passages([s.text for s in samples])
     return {"rep": round(float(np.mean(reps)), 6), "rep_per_start": [round(r, 6) for r in reps],
+            "shared_mean": round(float(np.mean(shared)), 3) if shared else None,
+            "shared_max": max(shared, default=None),
             "loops": sum(lp is not None for lp in loops),
             "loop_periods": [lp.period if lp else None for lp in loops],
             "loop_onsets": [lp.onset if lp else None for lp in loops],
@@ -219,10 +223,17 @@ def evaluate_study(p: CharParams, tracker=None) -> dict:
                             "carried_acc": carried.accuracy, "carried_bpc": bits_per_char(carried.loss),
                             **decode_checkpoint(p, model, vocab)})
     heldout_text = vocab.decode(heldout_ids)
-    corpus_loops = [find_loop(heldout_text[i : i + g.measure_length])
-                    for i in range(0, len(heldout_text) - g.measure_length + 1, g.measure_length)]
+    chunks = [heldout_text[i : i + g.measure_length]
+              for i in range(0, len(heldout_text) - g.measure_length + 1, g.measure_length)]
+    corpus_loops = [find_loop(c) for c in chunks]
+    # pairs of chunks within consecutive groups of as many chunks as there are starts, as the
+    # samples are paired within a decoding mode
+    group = len(g.starts)
+    shared = [x for i in range(0, len(chunks) - group + 1, group) for x in shared_passages(chunks[i : i + group])]
     corpus = {"rep": chunk_repetition(heldout_text, g.ngram, g.measure_length),
-              "chunks": len(corpus_loops), "loops": sum(lp is not None for lp in corpus_loops)}
+              "chunks": len(corpus_loops), "loops": sum(lp is not None for lp in corpus_loops),
+              "shared_mean": round(float(np.mean(shared)), 3) if shared else None,
+              "shared_max": max(shared, default=None)}
 
     history = pd.read_csv(run_dir() / HISTORY)
     table = curves(history)
@@ -248,6 +259,8 @@ def evaluate_study(p: CharParams, tracker=None) -> dict:
         f"rep{g.ngram}_corpus": r6(corpus["rep"]),
         **{f"rep{g.ngram}_{mode}": m["rep"] for mode, m in final["modes"].items()},
         **{f"loops_{mode}": m["loops"] for mode, m in final["modes"].items()},
+        **{f"shared_{mode}": m["shared_mean"] for mode, m in final["modes"].items()},
+        "shared_corpus": corpus["shared_mean"],
         **{f"loglik_{mode}": m["log_likelihood"] for mode, m in final["modes"].items()},
         "loglik_heldout": r6(-final["carried_loss"]),
         "n_heldout": meta["n_heldout"] - 1,  # characters predicted
