@@ -68,6 +68,13 @@ def shrink(p: dict) -> dict:
     c["model"].update(embedding=4, hidden=8)
     c["train"].update(steps=6, seq_len=10, batch_size=8, eval_every=2, decay_every=3)
     c["generate"].update(length=10, measure_length=40)
+    a = p["lstmae"]  # the prices stay on the offline source, which the pinned skfolio wheel ships
+    a["synthetic"]["data"]["n"] = 100
+    a["synthetic"]["model"].update(hidden=4, latent=4)
+    a["synthetic"]["train"].update(steps=6, eval_every=3, batch_size=16)
+    a["prices"]["data"].update(windows=30, days=20, horizon=2)
+    a["prices"]["model"].update(hidden=4, latent=4)
+    a["prices"]["train"].update(steps=6, eval_every=3, batch_size=8)
     return p
 
 

@@ -4,7 +4,9 @@ dvc repro -> every study's outputs, metrics and MLflow runs; dvc repro again -> 
 dvc exp run -S lstm.T=8 -> only the LSTM chain (then palindrome_figures and the report) runs;
 dvc metrics diff -> shows the LSTM's new metric;
 dvc exp run -S recall.train.steps=8 -> only the recall study's stages (then the report) run;
-dvc exp run -S mnist.autoencoder.hidden=6 -> only the autoencoder's chain runs.
+dvc exp run -S mnist.autoencoder.hidden=6 -> only the autoencoder's chain runs;
+dvc exp run --queue -S 'lstmae.synthetic.model.hidden=3,5' + dvc queue start -j 2 -> a sweep, recorded
+by python -m seqlab.sweep and shown in the report.
 The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>), and
 the char-LSTM a short tale the fixture writes (source file:<path>).
 """
@@ -50,7 +52,10 @@ def repo(tmp_path_factory):
                            capture_output=True, text=True, check=True)
     for rel in filter(None, files.stdout.split("\0")):
         src = ROOT / rel
-        if src.is_file() and not rel.startswith(("data/", "models/", "reports/", "tests/", "benchmarks/")):
+        # outputs stay behind, and so does a recorded sweep (sweeps/<study>/): the tiny run records its own
+        skip = rel.startswith(("data/", "models/", "reports/", "tests/", "benchmarks/")) or (
+            rel.startswith("sweeps/") and rel != "sweeps/README.md")
+        if src.is_file() and not skip:
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, repo / rel)
     p = shrink(yaml.safe_load((repo / "params.yaml").read_text()))
@@ -82,6 +87,8 @@ def test_repro_builds_every_output(repo, first_repro):
         f"mnist_{s}" for s in ("generate", "train_classifiers", "train_autoencoder", "evaluate", "figures")} | {
         f"{st}_{s}" for s in ("train", "evaluate", "figures") for st in IMAGE} | {
         f"charlm_{s}" for s in ("prepare", "train", "evaluate", "figures")} | {
+        f"lstmae_{s}" for s in ("synthetic_data", "synthetic_train", "prices_data", "prices_train", "evaluate",
+                                "figures")} | {
         "palindrome_figures", "gradflow_measure", "gradflow_figures", "claims", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
@@ -110,7 +117,8 @@ FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition
            "mnist/curves_row.png", "mnist/curves_pixel.png", "mnist/confusion_best.png",
            "mnist/autoencoder_reconstructions.png", "masked/reconstructions.png", "masked/confusion.png",
            "gan/progress.png", "gan/scores.png", "gan/histogram.png", "gan/losses.png", "gan/interpolation.png",
-           "charlm/curves.png", "charlm/decoding.png"]
+           "charlm/curves.png", "charlm/decoding.png", "lstmae/synthetic.png", "lstmae/tickers.png",
+           "lstmae/windows.png", "lstmae/forecast.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):
@@ -133,7 +141,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
 
     claims = json.loads((path / "reports/metrics/claims.json").read_text())
     ledger = json.loads((path / "reports/claims/results.json").read_text())["claims"]
-    assert set(claims) == {c["id"] for c in ledger} and len(claims) == len(ledger) == 13
+    assert set(claims) == {c["id"] for c in ledger} and len(claims) == len(ledger) == 15
     assert all(CODES[v["verdict"]] == v["code"] for v in claims.values())
     for c in ledger:
         assert f"`{c['id']}`: **{c['verdict']}**" in md
@@ -163,7 +171,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
                                    "test_acc"] and curve["step"].tolist() == [2]
     expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4,
                 "mnist": 2 + 3 * 2 * 2 * 2 + 1,  # a parent per view, a child per classifier, the autoencoder
-                "masked": 1, "gan": 1, "charlm": 1}
+                "masked": 1, "gan": 1, "charlm": 1, "lstmae": 3}
     for name, n in expected.items():
         exp = client.get_experiment_by_name(name)
         assert exp is not None, name
@@ -359,3 +367,74 @@ def test_exp_run_on_the_autoencoder_leaves_the_classifiers_cached(repo, first_re
 
     run = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db").get_run(params["run_id"])
     assert run.data.params["hidden"] == "6" and run.data.tags.get("dvc.exp_name")
+
+
+def test_repro_builds_the_lstmae_study_on_ticker_disjoint_windows(repo, first_repro):
+    path, _ = repo
+    meta = json.loads((path / "data/lstmae/prices/meta.json").read_text())
+    s = meta["split_tickers"]
+    assert meta["source"] == "skfolio:sp500" and meta["column"] == "adj_close" and meta["tickers"] == 20
+    assert not (set(s["train"]) & set(s["val"]) or set(s["train"]) & set(s["test"]) or set(s["val"]) & set(s["test"]))
+    assert meta["windows"] == {"train": 18, "val": 6, "test": 6} and meta["shown"] == ["AAPL", "AMD"]
+    with np.load(path / "data/lstmae/prices/windows.npz") as w:
+        assert w["train_prices"].shape == (18, 22) and np.isfinite(w["train_prices"]).all()
+        assert {s["test"][i] for i in w["test_ticker"]} <= set(s["test"])
+    m = json.loads((path / "reports/metrics/lstmae.json").read_text())
+    assert m["synthetic"]["mean_signal_mse"] > 0 and m["synthetic"]["test_mse"] > 0
+    pr = m["prices"]
+    assert pr["predictor_loss"] == pytest.approx(pr["predictor_recon_mse"] + pr["predictor_next_mse"], abs=2e-6)
+    by_h = pd.read_csv(path / "reports/plots/lstmae/forecast_by_horizon.csv")
+    assert by_h["horizon"].tolist() == [1, 2] and by_h.loc[0, "naive"] == pytest.approx(pr["naive_day1_mse"], abs=1e-5)
+    claims = json.loads((path / "reports/metrics/claims.json").read_text())
+    assert claims["lstmae.synthetic_mse"]["verdict"] == "not comparable"  # 100 signals, not the course's 10,000
+    assert claims["lstmae.predicts_next_day"]["verdict"] in ("holds", "does not hold", "within noise")
+    md = (path / "reports/report.md").read_text()
+    assert "## LSTM autoencoders on time series" in md and f"{pr['naive_day1_mse']:.4f}" in md
+    assert "No sweep has been recorded" in md
+
+
+def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(repo, first_repro):
+    """The README's sweep: DVC's own sweep syntax queues the grid, `dvc queue start -j 2` runs it,
+    `python -m seqlab.sweep` reads `dvc exp show --json`; the report then shows the table."""
+    path, env = repo
+    dvc = [sys.executable, "-m", "dvc"]
+    env = {**env, "OMP_NUM_THREADS": "1"}
+    _run([sys.executable, "-m", "dvc", "repro"], path, env)  # whatever earlier tests left changed
+    _run(["git", "add", "-A"], path, env)
+    _run(["git", "commit", "-qm", "before the sweep", "--allow-empty"], path, env)
+    _run(dvc + ["exp", "run", "--queue", "-S", "lstmae.synthetic.model.hidden=3,5", "lstmae_evaluate"], path, env)
+    _run(dvc + ["queue", "start", "-j", "2"], path, env)
+    import time
+
+    deadline = time.monotonic() + 600
+    while True:
+        status = _run(dvc + ["queue", "status"], path, env)
+        if not re.search(r"\b(Queued|Running)\b", status) or time.monotonic() > deadline:
+            break
+        time.sleep(3)
+    assert status.count("Success") == 2, status
+
+    out = _run([sys.executable, "-m", "seqlab.sweep", "--metric", "synthetic.val_mse", "--by",
+                "lstmae.synthetic.model.hidden", "--show", "synthetic.test_mse", "--out", "sweeps/lstmae"], path, env)
+    summary = json.loads((path / "sweeps/lstmae/sweep.json").read_text())
+    rows = summary["rows"]
+    assert sorted(r["lstmae.synthetic.model.hidden"] for r in rows) == [3, 5]
+    assert summary["best"]["name"] == min(rows, key=lambda r: r["synthetic.val_mse"])["name"] and "chosen on" in out
+    assert (path / "sweeps/lstmae/sweep.png").read_bytes()[:4] == b"\x89PNG"
+    refused = subprocess.run([sys.executable, "-m", "seqlab.sweep", "--metric", "synthetic.test_mse", "--by",
+                              "lstmae.synthetic.model.hidden"], cwd=path, env=env, capture_output=True, text=True)
+    assert refused.returncode == 2 and "chosen on validation only" in refused.stderr
+
+    # the queued runs logged to the main repository's MLflow store, tagged with their experiment names
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{path}/mlflow.db")
+    exp = client.get_experiment_by_name("lstmae")
+    tagged = {r.data.tags.get("dvc.exp_name") for r in client.search_runs([exp.experiment_id], max_results=100)
+              if r.data.params.get("hidden") in ("3", "5")}
+    assert {r["name"] for r in rows} <= tagged
+
+    ran = _ran(_run(dvc + ["repro", "report"], path, env))
+    assert ran == {"report"}  # the recorded sweep is an input of the report only
+    md = (path / "reports/report.md").read_text()
+    assert "No sweep has been recorded" not in md and f"{summary['best']['synthetic.val_mse']}" in md

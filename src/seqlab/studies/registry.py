@@ -27,6 +27,7 @@ STUDIES = (
     "masked",
     "gan",
     "charlm",
+    "lstmae",
 )
 
 # What this module imports by name, for tools that follow imports (tests/test_deps.py).
