@@ -79,7 +79,7 @@ def test_a_kaggle_file_loads_by_ticker_in_date_order(tmp_path, gz):
 @pytest.mark.parametrize("break_it, message", [
     (lambda f: f.drop(columns=["high"]), r"missing column\(s\) high; the file has date, open, low, close"),
     (lambda f: f.assign(date=f["date"].where(f.index != 7, "2020-13-45")), r"line 9: date '2020-13-45' is not a date"),
-    (lambda f: f.assign(high=f["high"].where(f.index != 4, np.nan)), r"line 6 \(ticker AAA.*missing or not positive"),
+    (lambda f: f.assign(high=f["high"].where(f.index != 4, np.nan)), r"line 6 \(ticker AAA, 2020-01-07\): the price is missing or not positive"),
     (lambda f: f.assign(high=f["high"].where(f.index != 35, 0.0)), r"line 37 \(ticker BBB.*missing or not positive"),
     (lambda f: pd.concat([f, f.iloc[[40]]], ignore_index=True), r"lines 42 and 122: ticker BBB has two rows for"),
     (lambda f: f[~((f["Name"] == "CCC") & (f.index % 30 >= 15))], r"ticker CCC has 15 days, fewer than the 20"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -72,9 +73,13 @@ def experiments(show: list) -> list[dict]:
     return found
 
 
+def names_test(key: str) -> bool:
+    """Does a metric key name the test split? synthetic.test_mse -> synthetic, test, mse: yes."""
+    return "test" in re.split(r"[./_\-:]", key.lower())
+
+
 def check_metric(metric: str) -> None:
-    parts = metric.lower().replace("/", ".").split(".")
-    if any("test" in part for part in parts):
+    if names_test(metric):
         raise DataError(f"--metric {metric!r} names the test split; a setting is chosen on validation only "
                         "(show test numbers with --show)")
 
@@ -93,9 +98,9 @@ def select(rows: list[dict], metric: str, by: list[str], show: list[str], lower:
     with_metric = [r for r in rows if isinstance(r["metrics"].get(metric), (int, float)) and not r["error"]]
     skipped = [r["name"] for r in rows if r not in with_metric]
     if not with_metric:
-        names = sorted(set().union(*(r["metrics"] for r in rows)))
+        seen = [k for k in sorted(set().union(*(r["metrics"] for r in rows))) if not names_test(k)]
         raise DataError(f"no experiment recorded --metric {metric!r}; metrics seen: "
-                        f"{', '.join(k for k in names if 'test' not in k) or 'none (still queued or failed?)'}")
+                        f"{', '.join(seen) or 'none (still queued or failed?)'}")
     table = pd.DataFrame([{"name": r["name"], "rev": r["rev"], **{k: r["params"].get(k) for k in by},
                            metric: r["metrics"][metric], **{k: r["metrics"].get(k) for k in show}}
                           for r in with_metric])

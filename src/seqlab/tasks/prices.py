@@ -112,17 +112,8 @@ def read_skfolio(path: Path) -> pd.DataFrame:
     return long.rename(columns={"Date": "date"})
 
 
-def _fail_or_drop(frame: pd.DataFrame, bad: pd.Series, path: Path, what: str, repair: bool,
-                  dropped: dict, key: str) -> pd.DataFrame:
-    if not bad.any():
-        return frame
-    if not repair:
-        first = frame.loc[bad].iloc[0]
-        raise DataError(f"{path}, line {first['line']} (ticker {first['ticker']}, date {first['date']}): {what}; "
-                        f"{int(bad.sum())} such row(s) in all. Fix the file, or set lstmae.prices.data.repair: true "
-                        "to drop them (the report counts what is dropped)")
-    dropped[key] = int(bad.sum())
-    return frame.loc[~bad]
+def _day(date) -> str:
+    return str(pd.Timestamp(date).date())
 
 
 def check(frame: pd.DataFrame, path: Path, min_days: int, repair: bool) -> tuple[pd.DataFrame, dict]:
@@ -141,15 +132,25 @@ def check(frame: pd.DataFrame, path: Path, min_days: int, repair: bool) -> tuple
         raise DataError(f"{path}, line {first['line']}: the ticker (Name) is empty")
     frame = frame.assign(date=dates.dt.normalize())
     dropped: dict = {}
-    bad_price = frame["price"].isna() | ~(frame["price"] > 0)
-    frame = _fail_or_drop(frame, bad_price, path, "the price is missing or not positive", repair, dropped, "bad_price_rows")
+    bad = frame["price"].isna() | ~(frame["price"] > 0)
+    if bad.any() and not repair:
+        first = frame.loc[bad].iloc[0]
+        raise DataError(f"{path}, line {first['line']} (ticker {first['ticker']}, {_day(first['date'])}): the price is "
+                        f"missing or not positive; {int(bad.sum())} such row(s) in all. Fix the file, or set "
+                        "lstmae.prices.data.repair: true to drop them (the report counts what is dropped)")
+    if bad.any():
+        dropped["bad_price_rows"] = int(bad.sum())
+        frame = frame.loc[~bad]
+    # checked after the bad prices are gone: a zero-price copy of a good row is counted once, above
     dup = frame.duplicated(["date", "ticker"], keep=False)
     if dup.any() and not repair:
         rows = frame.loc[dup].sort_values(["ticker", "date", "line"]).iloc[:2]
         raise DataError(f"{path}, lines {rows['line'].iloc[0]} and {rows['line'].iloc[1]}: ticker {rows['ticker'].iloc[0]} "
-                        f"has two rows for {rows['date'].iloc[0].date()}; {int(dup.sum())} duplicated row(s) in all. "
+                        f"has two rows for {_day(rows['date'].iloc[0])}; {int(dup.sum())} duplicated row(s) in all. "
                         "Fix the file, or set lstmae.prices.data.repair: true to drop every row of a duplicated pair")
-    frame = _fail_or_drop(frame, dup, path, "", True, dropped, "duplicate_rows") if dup.any() else frame
+    if dup.any():  # which of two differing rows is right cannot be known: neither is kept
+        dropped["duplicate_rows"] = int(dup.sum())
+        frame = frame.loc[~dup]
     frame = frame.sort_values(["ticker", "date"], kind="stable")
     days = frame.groupby("ticker", sort=True).size()
     short = days[days < min_days]

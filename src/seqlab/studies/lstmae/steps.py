@@ -93,7 +93,7 @@ def model_config(m: Model, seq_len: int, predict: bool) -> SeriesAutoencoderConf
 
 def _fit(config: SeriesAutoencoderConfig, t: Train, x: np.ndarray, y: np.ndarray, vx: np.ndarray, vy: np.ndarray,
          name: str) -> RunResult:
-    device = resolve_device(t.device, "lstmae.*.train.device")
+    device = resolve_device(t.device, "lstmae.<part>.train.device")
     tensor = (lambda a: torch.as_tensor(a, dtype=torch.float32, device=device))
     seed_everything(t.seed)
     model = config.build().to(device)
@@ -124,8 +124,6 @@ def prices_data(p: LstmAeParams, tracker=None) -> dict:
     ``days + horizon`` days, and keep the two shown tickers' whole series for the figure."""
     d = p.prices
     src = prices.load_source(d.source, d.column, d.min_days, d.repair)
-    if d.windows < 3:
-        raise DataError("lstmae.prices.data.windows must allow one window per split")
     splits = prices.split_tickers(src.tickers, d.split, d.seed, f"source {d.source}")
     sizes = split_sizes(d.windows, d.split)
     arrays, windows = {}, {}
@@ -330,9 +328,8 @@ def evaluate_prices(p: LstmAeParams, device) -> tuple[dict, dict, pd.DataFrame]:
 def evaluate_study(p: LstmAeParams, tracker=None) -> dict:
     """Both parts' errors against their baselines, on validation (for choosing settings) and
     test (for the report); nothing here selects anything."""
-    device = resolve_device(p.synthetic_train.device, "lstmae.synthetic.train.device")
-    syn, syn_res = evaluate_synthetic(p, device)
-    pr, pr_res, by_h = evaluate_prices(p, device)
+    syn, syn_res = evaluate_synthetic(p, resolve_device(p.synthetic_train.device, "lstmae.synthetic.train.device"))
+    pr, pr_res, by_h = evaluate_prices(p, resolve_device(p.prices_train.device, "lstmae.prices.train.device"))
     metrics = {SYNTHETIC: syn, "prices": pr}
     write_json(paths.study_metrics(STUDY), metrics)
     write_json(paths.study_results(STUDY), {"metrics": metrics, SYNTHETIC: syn_res, "prices": pr_res})
