@@ -126,9 +126,11 @@ def prices_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
         f"{t.steps:,} steps; {runs['reconstruct']['n_params']:,} and {runs['predict']['n_params']:,} parameters, "
         f"{runs['reconstruct']['train_seconds']:.0f} s and {runs['predict']['train_seconds']:.0f} s of training, side by "
         "side. The second model's encoder feeds two decoders, one reconstructing x_1 … x_N and one predicting "
-        "x_2 … x_{N+1}; its loss is the sum of the two MSEs. The validation loss "
-        f"{falling(m['reconstruct_still_falling'])} for the reconstructing model, and "
-        f"{falling(m['predict_still_falling'])} for the predicting one.",
+        "x_2 … x_{N+1}; its loss is the sum of the two MSEs. " + (
+            f"For both, the validation loss {falling(m['predict_still_falling'])}."
+            if m["reconstruct_still_falling"] == m["predict_still_falling"] else
+            f"The validation loss {falling(m['reconstruct_still_falling'])} for the reconstructing model, and "
+            f"{falling(m['predict_still_falling'])} for the predicting one."),
         "",
         fig(STUDY, "tickers.png", "The two shown tickers' prices"),
         "",
@@ -146,10 +148,11 @@ def prices_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
         f"On day 1 the model {side(m)}: test MSE {m['model_day1_mse']:.4f} against {m['naive_day1_mse']:.4f}, "
         f"a paired difference of {m['model_minus_naive_day1']:+.4f} ± {m['model_minus_naive_day1_se']:.4f} (SE) "
         f"over {res['n_test']} test windows; it is the closer of the two in {m['model_beats_naive_share']:.1%} of "
-        "them. Daily prices are close to a random walk, whose best forecast is the last price; most published LSTM "
-        "forecasters do not beat it either. The naive forecast repeats the last input day exactly, while the model "
-        f"must first carry it through its {mo.latent}-number code: its reconstruction of that last day alone has a test "
-        f"MSE of {m['predictor_last_day_recon_mse']:.4f}, a floor its forecast would have to get under.",
+        "them. For a random walk the last price is the best forecast there is, and daily prices are close to one. "
+        "The naive forecast copies the last input day exactly, while the model has to carry it through its "
+        f"{mo.latent}-number code: its reconstruction of that last day alone has a test MSE of "
+        f"{m['predictor_last_day_recon_mse']:.4f}, so the code does not hold today's price as well as the naive "
+        "forecast's error on tomorrow's.",
         "",
         fig(STUDY, "windows.png", "Three test windows: price, reconstruction, forecast"),
         "",
