@@ -21,14 +21,16 @@ def synthetic_mse(p: LstmAeParams, m: dict) -> Claim:
     d = p.synthetic
     ours = {k: getattr(d, k) for k in COURSE_DATA}
     settings = (f"hidden {p.synthetic_model.hidden}, lr {p.synthetic_train.lr:g}, batch {p.synthetic_train.batch_size}, "
-                f"clip {p.synthetic_train.clip or 'none'}, {p.synthetic_train.steps:,} steps")
+                f"clip {p.synthetic_train.clip or 'none'}, {p.synthetic_train.steps:,} steps, the study's budget")
     if ours != COURSE_DATA:
         return Claim("lstmae.synthetic_mse", claim, SOURCE, criterion,
                      Verdict(NOT_COMPARABLE, f"the signals differ from the course's ({ours}); test MSE {m['test_mse']:.5f}"))
     return Claim("lstmae.synthetic_mse", claim, SOURCE, criterion, Verdict(
         HOLDS if m["test_mse"] <= FACTOR * COURSE_SYNTHETIC_MSE else FAILS,
-        f"test MSE {m['test_mse']:.5f} ({settings}); inside the dip {m['test_mse_dip']:.5f}; mean-signal baseline "
-        f"{m['mean_signal_mse']:.5f}, moving average {m['moving_average_mse']:.5f}",
+        f"test MSE {m['test_mse']:.5f} ({settings}; the validation loss "
+        f"{'still falling' if m['still_falling'] else 'levelled off'} at the end); inside the dip "
+        f"{m['test_mse_dip']:.5f}; mean-signal baseline {m['mean_signal_mse']:.5f}, moving average "
+        f"{m['moving_average_mse']:.5f}",
         {"test_mse": m["test_mse"], "quoted": COURSE_SYNTHETIC_MSE}))
 
 
