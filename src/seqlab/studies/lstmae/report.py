@@ -44,16 +44,14 @@ def synthetic_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
     d, mo, t = p.synthetic, p.synthetic_model, p.synthetic_train
     n = res["n"]
     epochs = t.steps * t.batch_size / n["train"]
+    closer = "test signals the LSTM-AE reconstructs more closely"
     rows = [{"reconstruction": "LSTM-AE", "test MSE": f"{m['test_mse']:.5f}", "inside the dip": f"{m['test_mse_dip']:.5f}",
-             "signals it beats": ""},
+             closer: ""},
             {"reconstruction": "mean training signal", "test MSE": f"{m['mean_signal_mse']:.5f}",
-             "inside the dip": f"{m['mean_signal_mse_dip']:.5f}",
-             "signals it beats": f"LSTM-AE better on {m['beats_mean_signal_share']:.1%}"},
+             "inside the dip": f"{m['mean_signal_mse_dip']:.5f}", closer: f"{m['beats_mean_signal_share']:.1%}"},
             {"reconstruction": f"moving average of {p.smoother}", "test MSE": f"{m['moving_average_mse']:.5f}",
-             "inside the dip": f"{m['moving_average_mse_dip']:.5f}",
-             "signals it beats": f"LSTM-AE better on {m['beats_moving_average_share']:.1%}"},
-            {"reconstruction": "course (quoted)", "test MSE": f"{COURSE_SYNTHETIC_MSE}", "inside the dip": "",
-             "signals it beats": ""}]
+             "inside the dip": f"{m['moving_average_mse_dip']:.5f}", closer: f"{m['beats_moving_average_share']:.1%}"},
+            {"reconstruction": "course (quoted)", "test MSE": f"{COURSE_SYNTHETIC_MSE}", "inside the dip": "", closer: ""}]
     return [
         "### Synthetic signals with a dip",
         "",

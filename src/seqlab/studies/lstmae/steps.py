@@ -27,7 +27,6 @@ from seqlab.training.seeding import seed_everything
 
 STUDY = "lstmae"
 SYNTHETIC, PRICES, RECONSTRUCT, PREDICT = "synthetic", "prices", "reconstruct", "predict"
-FORECASTS = ("model", "naive", "drift", "linear")
 EXAMPLES = 3  # test windows drawn in the prices figure
 
 # Mean squared error per sequence, (B, T) -> (B,). Kept here rather than in training.metrics,
@@ -126,10 +125,9 @@ def prices_data(p: LstmAeParams, tracker=None) -> dict:
     src = prices.load_source(d.source, d.column, d.min_days, d.repair)
     splits = prices.split_tickers(src.tickers, d.split, d.seed, f"source {d.source}")
     sizes = split_sizes(d.windows, d.split)
-    arrays, windows = {}, {}
+    arrays = {}
     for i, name in enumerate(SPLITS):
         w = prices.crop(src.series, splits[name], sizes[name], d.min_days, d.seed + 1 + i)
-        windows[name] = w
         arrays[f"{name}_prices"], arrays[f"{name}_ticker"], arrays[f"{name}_start"] = w.prices, w.ticker, w.start
     wanted = [t for t in d.show if t in src.series]
     shown = wanted + [t for t in src.tickers if t not in wanted][: 2 - len(wanted)]
