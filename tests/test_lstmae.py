@@ -116,6 +116,7 @@ def test_the_offline_source_is_read_from_the_installed_wheel_without_importing_i
     src = prices.load_source(prices.OFFLINE_DEFAULT, "high", min_days=300, repair=False)
     assert "skfolio" not in sys.modules
     assert len(src.tickers) == 20 and src.column == "adj_close" and "'high'" in src.note
+    assert src.origin.startswith("skfolio 1.12.2: skfolio/datasets/data/")  # no path of this machine
     assert all(len(s) == 8313 and (s > 0).all() for s in src.series.values())
 
 

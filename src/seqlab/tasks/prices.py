@@ -25,6 +25,7 @@ are kept to map any output back to prices.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ class Prices:
     series: dict[str, np.ndarray]  # ticker -> (days,) float64 prices in date order
     dates: dict[str, np.ndarray]  # ticker -> (days,) datetime64[D]
     source: str
-    origin: str  # the file read
+    origin: str  # the file read: the package's own path for the offline source, else the path as given
     sha256: str  # of the file's bytes
     column: str  # the price column used
     note: str  # why it is not the one asked for, or ""
@@ -170,12 +171,14 @@ def load_source(source: str, column: str, min_days: int, repair: bool) -> Prices
     """Read and check a source (see the module docstring)."""
     if source == OFFLINE_DEFAULT:
         path = skfolio_file()
+        origin = f"skfolio {importlib.metadata.version('skfolio')}: skfolio/{'/'.join(_SKFOLIO_FILE)}"
         frame = read_skfolio(path)
         used = ADJ_CLOSE
         note = ("" if column == ADJ_CLOSE else
                 f"the offline source ships adjusted daily closes only, so they stand in for {column!r}")
     elif source.startswith("csv:") and len(source) > 4:
         path = Path(source[4:]).expanduser()
+        origin = source[4:]
         frame = read_kaggle(path, column)
         used, note = column, ""
     else:
@@ -185,7 +188,7 @@ def load_source(source: str, column: str, min_days: int, repair: bool) -> Prices
     for ticker, rows in frame.groupby("ticker", sort=True):
         series[str(ticker)] = rows["price"].to_numpy(np.float64)
         dates[str(ticker)] = rows["date"].to_numpy("datetime64[D]")
-    return Prices(series, dates, source, str(path), _sha256(path), used, note, dropped)
+    return Prices(series, dates, source, origin, _sha256(path), used, note, dropped)
 
 
 # --- splits and windows ---------------------------------------------------------------------
