@@ -109,10 +109,7 @@ def select(rows: list[dict], metric: str, by: list[str], show: list[str], lower:
 
 
 def plot(table: pd.DataFrame, metric: str, by: list[str], best: str, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from seqlab.viz import plt, save_figure  # headless (Agg), byte-stable PNGs, as every figures stage writes
 
     labels = [", ".join(f"{k.rsplit('.', 1)[-1]}={row[k]}" for k in by) for _, row in table.iterrows()]
     colors = ["tab:blue" if n == best else "0.7" for n in table["name"]]
@@ -120,11 +117,7 @@ def plot(table: pd.DataFrame, metric: str, by: list[str], best: str, path: Path)
     ax.bar(range(len(table)), table[metric], color=colors)
     ax.set_xticks(range(len(table)), labels, rotation=30, ha="right", fontsize=8)
     ax.set(ylabel=metric, title=f"Sweep: {metric} per setting (blue: chosen on validation)")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def exp_show_json(source: str | None) -> list:
