@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_cells.py --out benchmarks/results/cells.json
+	$(PY) benchmarks/bench_cells.py --out benchmarks/recorded/cells.json
 	$(PY) benchmarks/bench_parallel.py --out benchmarks/results/parallel.json
 	$(PY) benchmarks/bench_mnist.py --out benchmarks/results/mnist.json
 

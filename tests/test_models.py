@@ -127,13 +127,13 @@ def test_padded_classifier_reads_each_sequences_last_real_step(impl):
 def test_regressor_and_bit_tagger_shapes_and_gradients(name):
     torch.manual_seed(0)
     x = torch.rand(B, T, 2)
-    reg = SequenceRegressor(build_backbone(name, KINDS[name].fastest_impl, 2, H))
+    reg = SequenceRegressor(build_backbone(name, KINDS[name].fastest_impl("cpu"), 2, H))
     pred, loss = reg(x, torch.rand(B))
     assert pred.shape == (B,) and loss.ndim == 0
     loss.backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in reg.parameters())
     for loss_name in ("mse", "bce"):
-        tagger = BitTagger(build_backbone(name, KINDS[name].fastest_impl, 2, H), loss_name)
+        tagger = BitTagger(build_backbone(name, KINDS[name].fastest_impl("cpu"), 2, H), loss_name)
         logits, loss = tagger(x, torch.randint(0, 2, (B, T)).float())
         assert logits.shape == (B, T)
         loss.backward()
@@ -191,3 +191,49 @@ def test_a_checkpoint_of_another_model_family_is_refused(tmp_path):
     config.save(tmp_path / "model.pt", config.build().state_dict())
     with pytest.raises(DataError, match="holds a 'SequenceClassifierConfig' checkpoint, expected 'SequenceRegressorConfig'"):
         SequenceRegressorConfig.load(tmp_path / "model.pt")
+
+
+def _stepwise(cell, x):
+    """The cell's equations one step at a time under autograd: the reference for its scan."""
+    xp = cell.project_input(x)
+    state = cell.init_state(x.shape[0], x)
+    outs = []
+    for xp_t in xp.unbind(1):
+        h, state = cell(xp_t, state)
+        outs.append(h)
+    return torch.stack(outs, 1)
+
+
+@pytest.mark.parametrize("cell_cls", [RNNCell, LSTMCell, PeepholeLSTMCell, GRUCell])
+def test_scan_backward_equals_autograd_through_the_steps(cell_cls):
+    """The hand-written whole-sequence backward (seqlab.models.scan) against autograd's own
+    derivative of the step equations: outputs, input gradients and every parameter's gradient."""
+    torch.manual_seed(1)
+    cell = cell_cls(I, H).double()
+    with torch.no_grad():  # biases away from 0 and larger weights, so every gate term matters
+        for p in cell.parameters():
+            p.mul_(3)
+    x = torch.randn(B, T, I, dtype=torch.float64)
+    weights = torch.randn(B, T, H, dtype=torch.float64)
+    x_scan, x_step = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_scan = CellRecurrence(cell)(x_scan)
+    (out_scan * weights).sum().backward()
+    scan_grads = {n: p.grad.clone() for n, p in cell.named_parameters()}
+    cell.zero_grad()
+    out_step = _stepwise(cell, x_step)
+    (out_step * weights).sum().backward()
+    torch.testing.assert_close(out_scan, out_step, atol=1e-12, rtol=1e-10)
+    torch.testing.assert_close(x_scan.grad, x_step.grad, atol=1e-12, rtol=1e-10)
+    for n, p in cell.named_parameters():
+        torch.testing.assert_close(scan_grads[n], p.grad, atol=1e-12, rtol=1e-10, msg=n)
+    assert all(g.abs().sum() > 0 for g in scan_grads.values())  # every parameter is reached
+
+
+@pytest.mark.parametrize("cell_cls", [RNNCell, LSTMCell, PeepholeLSTMCell, GRUCell])
+def test_scan_passes_torch_gradcheck(cell_cls):
+    """Finite differences against the hand-written backward, in float64."""
+    torch.manual_seed(2)
+    cell = cell_cls(3, 4).double()
+    x = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)  # (B, T, I)
+    params = list(cell.parameters())
+    assert torch.autograd.gradcheck(lambda x, *ps: cell.scan(x), (x, *params))

@@ -53,7 +53,9 @@ def repo(tmp_path_factory):
     for rel in filter(None, files.stdout.split("\0")):
         src = ROOT / rel
         # outputs stay behind, and so does a recorded sweep (sweeps/<study>/): the tiny run records its own
-        skip = rel.startswith(("data/", "models/", "reports/", "tests/", "benchmarks/")) or (
+        # (the recorded benchmark stays: the report reads it, as a committed record)
+        skip = rel.startswith(("data/", "models/", "reports/", "tests/")) or (
+            rel.startswith("benchmarks/") and not rel.startswith("benchmarks/recorded/")) or (
             rel.startswith("sweeps/") and rel != "sweeps/README.md")
         if src.is_file() and not skip:
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)

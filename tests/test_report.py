@@ -60,3 +60,40 @@ def test_a_sweep_shortfall_counts_only_beyond_the_test_sets_binomial_error():
     assert not beyond and f"within 2 SE ({2 * math.sqrt(0.99 * 0.01 / 261):.3f}; 3 × 87 test sequences)" in words
     assert _beyond_noise([1.0, 1.0, 0.10], 0.99, 5000)[0]  # a failed seed on a large test set is a failure
     assert not _beyond_noise([0.989], 0.99, 5000)[0] and _beyond_noise([0.98], 0.99, 5000)[0]  # 2 SE = 0.0028
+
+
+def test_the_speed_section_totals_stages_per_study_against_the_recorded_baseline(tmp_path, monkeypatch):
+    from seqlab.report import speed
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports/provenance").mkdir(parents=True)
+    stages = [("lstmae_prices_train", 100.0, 2.0, {"runs": 2, "samples": 50000, "train_seconds": 90.0,
+                                                   "samples_per_s": 500.0, "samples_per_train_s": 555.6}),
+              ("lstmae_figures", 4.0, 4.0, None), ("palindrome_train-gru", 54.0, 6.0, None)]
+    for stage, secs, up, trained in stages:
+        (tmp_path / f"reports/provenance/{stage}.json").write_text(json.dumps(
+            {"stage": stage, "seconds": secs, "startup_seconds": up, "training": trained}))
+    assert speed.study_of("lstmae_prices_train") == "lstmae" and speed.study_of("claims") == "claims"
+    md = "\n".join(speed.section())
+    assert "No cell benchmark is recorded" in md
+    assert "2.8 minutes of stage processes" in md  # (100 + 2 + 4 + 4 + 54 + 6) s = 170 s
+    assert "| lstmae  " in md and "| 1.8 " in md and "| 1.0 " in md  # 110 s and 60 s
+    assert "| 50,000 " in md and "| 500 " in md
+
+    (tmp_path / "benchmarks/recorded").mkdir(parents=True)
+    before = {"commit": "abcdef0123456", "cpu": "Some CPU", "date": "2026-11-27",
+              "stages": [{"stage": "lstmae_prices_train", "seconds": 200.0, "startup_seconds": 2.0},
+                         {"stage": "lstmae_figures", "seconds": 18.0, "startup_seconds": 0.0},
+                         {"stage": "palindrome_train-gru", "seconds": 174.0, "startup_seconds": 6.0}]}
+    (tmp_path / "benchmarks/recorded/pipeline_before.json").write_text(json.dumps(before))
+    bench = {"config": {"batch": 128, "hidden": 128, "classes": 10, "threads": 2}, "device": "Some CPU",
+             "torch": "2.14.1", "commit": "fedcba987654", "gemm_gflops": {"square_2048": 200.0, "recurrent_step": 150.0},
+             "results": [{"model": "lstm", "impl": "fused", "T": 20, "median_ms": 8.0, "vs_fused": 1.0, "peer": "lstm fused",
+                          "gflops": 125.0, "of_roofline": 0.625},
+                         {"model": "lstm", "impl": "cell", "T": 20, "median_ms": 10.0, "vs_fused": 1.25,
+                          "peer": "lstm fused", "gflops": 100.0, "of_roofline": 0.5}]}
+    (tmp_path / "benchmarks/recorded/cells.json").write_text(json.dumps(bench))
+    md = "\n".join(speed.section())
+    assert "6.7 minutes in all" in md  # 400 s before
+    assert "| 2.00× " in md and "| 3.00× " in md  # lstmae 220 s -> 110 s; palindrome 180 s -> 60 s
+    assert "Slowest cell relative to its peer: lstm at T = 20, 1.25×." in md and "| 1.25× (lstm fused) " in md

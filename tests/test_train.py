@@ -67,7 +67,7 @@ def test_the_same_params_and_seed_give_identical_metrics(tmp_path, monkeypatch, 
         monkeypatch.chdir(tmp_path / run)
         for model in ("rnn", "peephole"):
             generate(params, model=model)
-            train(params, model=model, progress=False)
+            train(params, model=model)
             evaluate_model(params, model=model)
         # Metrics and curves, byte for byte (results.json also holds wall-clock seconds).
         outputs.append({p.as_posix(): p.read_bytes() for d in ("metrics", "plots")
@@ -215,3 +215,26 @@ def test_plateaus_and_a_run_still_improving():
     assert plateaus(steps, values, min_steps=600, tol=0.03) == []
     assert still_improving([0.1] * 5 + [0.2, 0.3, 0.4, 0.5, 0.6])  # rising at the end: capped
     assert not still_improving([0.1, 0.3, 0.5] + [0.6] * 10)  # flat over its last 10 evaluations: a plateau
+
+
+def test_workers_respect_the_thread_budget_and_the_gpu(monkeypatch):
+    from seqlab.training.parallel import workers_for
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert workers_for(torch.device("cpu"), 2) == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # `OMP_NUM_THREADS=1 dvc queue start -j 2`
+    assert workers_for(torch.device("cpu"), 2) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    assert workers_for(torch.device("cpu"), 2) == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "")
+    assert workers_for(torch.device("cpu"), 2) == 2
+    assert workers_for(torch.device("cuda"), 2) == 1  # runs share one device: one at a time
+
+
+def test_a_run_counts_its_training_examples():
+    x, y = torch.zeros(100, 3, dtype=torch.long), torch.zeros(100, dtype=torch.long)
+
+    model = SequenceClassifierConfig("rnn", "cell", 10, 4, 10, 0.0).build()
+    hist = fit(model, (x, y), (x, y), FitConfig(7, 32, 1e-3, 10, 5), seed=0, progress=False)
+    assert hist.samples == 32 + 32 + 32 + 4 + 32 + 32 + 32  # the epoch's last batch holds 100 - 96 = 4
+    assert len(hist.train_loss) == 7 and hist.eval_step == [5, 7] and hist.samples_per_s > 0

@@ -53,10 +53,11 @@ def run_stage(description: str, parse: Callable[[dict], P], steps: dict[str, Cal
     try:
         params = load_params(parse)
         tracker = Tracker(params.mlflow.tracking_uri, experiment) if experiment else None
+        startup = provenance.process_age()
         start = time.perf_counter()
         step(params, tracker, **args)
         if record and provenance.stage_name():
-            provenance.record(provenance.stage_name(), time.perf_counter() - start)
+            provenance.record(provenance.stage_name(), time.perf_counter() - start, startup)
     except (ParamsError, DataError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seqlab.core import paths
+from seqlab.core import paths, tally
 from seqlab.core.files import write_json
 from seqlab.core.tracking import git_commit
 
@@ -69,15 +69,37 @@ def stage_name() -> str | None:
     return os.environ.get("DVC_STAGE") or None
 
 
-def record(stage: str, seconds: float) -> Path:
-    """Write reports/provenance/<stage>.json for a step that took ``seconds``."""
+def process_age() -> float | None:
+    """Seconds since this process started (Linux: /proc/self/stat and /proc/uptime), else None."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime, in clock ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def record(stage: str, seconds: float, startup: float | None = None) -> Path:
+    """Write reports/provenance/<stage>.json for a step that took ``seconds``.
+
+    ``startup``: the seconds from the process's start to the step's (interpreter, imports,
+    params), the cost every stage process pays before any work. A training stage's record adds what it
+    trained (seqlab.core.tally) and its throughput: training examples per second of the step's
+    wall time (``samples_per_s``) and per second of the runs' own training loops."""
     path = paths.provenance(stage)
+    trained = tally.totals()
+    if trained:
+        trained["samples_per_s"] = round(trained["samples"] / seconds, 1) if seconds > 0 else None
+        trained["samples_per_train_s"] = (round(trained["samples"] / trained["train_seconds"], 1)
+                                          if trained["train_seconds"] > 0 else None)
     write_json(path, {
         "stage": stage, "commit": git_commit(),
         # Uncommitted changes to the code or the DAG mean the commit alone does not say what ran;
         # a params change alone is what `dvc exp run -S` makes.
         "code_changed": code_changed(), "params_changed": _git_differs("params.yaml"),
         "dvc_experiment": os.environ.get("DVC_EXP_NAME") or None,
-        "seconds": round(seconds, 1), **environment(),
+        "seconds": round(seconds, 1),
+        "startup_seconds": round(startup, 1) if startup is not None else None,
+        "training": trained, **environment(),
     })
     return path

@@ -6,6 +6,12 @@ time loop (one big matmul instead of T small ones):
     xp = cell.project_input(x)          # (B, T, G*H): W_x x(t) + b for every t at once
     h, state = cell(xp[:, t], state)    # one step: only the recurrent matmul remains
 
+``forward`` is one step, the equations as written, for looking inside (gradient flow).
+``scan`` runs the same equations over a whole sequence, input projection included, through
+the autograd functions of seqlab.models.scan (a hand-written backward). Training uses it:
+
+    h = cell.scan(x)                    # (B, T, I) -> (B, T, H), from a zero state
+
 Weights are laid out like torch's fused modules (gates stacked along dim 0, in torch's order)
 so the tests can copy weights across and compare outputs and gradients exactly. Unlike torch,
 each gate has one bias: torch's two (b_ih + b_hh) are redundant except in the GRU, where b_hn
@@ -18,6 +24,8 @@ import math
 
 import torch
 from torch import nn
+
+from seqlab.models.scan import GRUScan, LSTMScan, PeepholeScan, RNNScan
 
 
 class Cell(nn.Module):
@@ -41,6 +49,7 @@ class Cell(nn.Module):
     def project_input(self, x: torch.Tensor) -> torch.Tensor:
         return x @ self.weight_x.T + self.bias  # (B, T, I) -> (B, T, G*H)
 
+
     def init_state(self, batch: int, like: torch.Tensor):
         return like.new_zeros(batch, self.hidden_size)  # h(0) = 0, (B, H)
 
@@ -58,6 +67,9 @@ class RNNCell(Cell):
     def forward(self, xp: torch.Tensor, h: torch.Tensor):
         h = torch.tanh(xp + h @ self.weight_h.T)  # (B, H)
         return h, h
+
+    def scan(self, x: torch.Tensor) -> torch.Tensor:
+        return RNNScan.apply(x, self.weight_x, self.weight_h, self.bias, torch.is_grad_enabled())  # (B, T, I) -> (B, T, H)
 
 
 class LSTMCell(Cell):
@@ -95,6 +107,9 @@ class LSTMCell(Cell):
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         return h, (h, c)
+
+    def scan(self, x: torch.Tensor) -> torch.Tensor:
+        return LSTMScan.apply(x, self.weight_x, self.weight_h, self.bias, torch.is_grad_enabled())  # (B, T, I) -> (B, T, H)
 
 
 class PeepholeLSTMCell(Cell):
@@ -135,6 +150,9 @@ class PeepholeLSTMCell(Cell):
         h = torch.tanh(c) * o
         return h, (h, c)
 
+    def scan(self, x: torch.Tensor) -> torch.Tensor:
+        return PeepholeScan.apply(x, self.weight_x, self.weight_c, self.bias, torch.is_grad_enabled())  # (B, T, I) -> (B, T, H)
+
 
 class GRUCell(Cell):
     """GRU (Cho et al. 2014), in torch.nn.GRU's form and gate order r, z, n:
@@ -161,3 +179,7 @@ class GRUCell(Cell):
         n = torch.tanh(xp[:, 2 * H :] + r * (hp[:, 2 * H :] + self.bias_hn))
         h = (1 - z) * n + z * h
         return h, h
+
+    def scan(self, x: torch.Tensor) -> torch.Tensor:
+        return GRUScan.apply(x, self.weight_x, self.weight_h, self.bias, self.bias_hn,
+                             torch.is_grad_enabled())  # (B, T, I) -> (B, T, H)

@@ -25,24 +25,28 @@ class RecurrentKind:
     label: str  # how tables and legends name it
     cell: type[Cell]
     fused: type[nn.RNNBase] | None  # torch's fused module computing the same equations
+    cpu_impl: str  # the faster of the two on a CPU, measured (benchmarks/results/cells.json)
 
     @property
     def impls(self) -> tuple[str, ...]:
         return ("cell", "fused") if self.fused is not None else ("cell",)
 
-    @property
-    def fastest_impl(self) -> str:
-        """torch's fused module where there is one (about twice as fast on a CPU), else the cell.
-        The studies that only need the maths take it; the palindrome study keeps a per-model
-        ``impl`` switch for comparing the two."""
-        return self.impls[-1]
+    def fastest_impl(self, device: str) -> str:
+        """The implementation the studies that only need the maths take on ``device`` (a params
+        value: cpu, cuda or auto). On a GPU, torch's fused module where there is one (cuDNN runs
+        the whole sequence in one kernel; the hand-written cells launch kernels step by step). On
+        a CPU, the faster one as measured: the hand-written GRU beats torch's, which runs
+        step by step in C++ (nn.LSTM has oneDNN's fused kernel, nn.GRU and nn.RNN do not). The
+        palindrome study keeps a per-model ``impl`` switch for comparing the two."""
+        cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+        return self.impls[-1] if cuda else self.cpu_impl
 
 
 KINDS: dict[str, RecurrentKind] = {
-    "rnn": RecurrentKind("RNN", RNNCell, nn.RNN),  # nn.RNN's default nonlinearity is tanh, as RNNCell
-    "lstm": RecurrentKind("LSTM", LSTMCell, nn.LSTM),
-    "peephole": RecurrentKind("Peephole LSTM", PeepholeLSTMCell, None),
-    "gru": RecurrentKind("GRU", GRUCell, nn.GRU),
+    "rnn": RecurrentKind("RNN", RNNCell, nn.RNN, "fused"),  # nn.RNN's default nonlinearity is tanh, as RNNCell
+    "lstm": RecurrentKind("LSTM", LSTMCell, nn.LSTM, "fused"),
+    "peephole": RecurrentKind("Peephole LSTM", PeepholeLSTMCell, None, "cell"),
+    "gru": RecurrentKind("GRU", GRUCell, nn.GRU, "cell"),
 }
 FUSED_KINDS = tuple(name for name, k in KINDS.items() if k.fused is not None)  # rnn, lstm, gru
 
@@ -109,7 +113,10 @@ def init_gates(module: nn.RNNBase, forget_bias: float | str, t_max: int) -> None
 
 
 class CellRecurrence(nn.Module):
-    """Runs any hand-written cell over time: (B, T, I) -> (B, T, H)."""
+    """Runs any hand-written cell over time: (B, T, I) -> (B, T, H).
+
+    Through the cell's ``scan``: the whole layer and sequence in one autograd function with a
+    hand-written backward (seqlab.models.scan), the input projection hoisted out of the loop."""
 
     def __init__(self, cell: Cell):
         super().__init__()
@@ -117,16 +124,7 @@ class CellRecurrence(nn.Module):
         self.hidden_size = cell.hidden_size
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        B = x.shape[0]
-        xp = self.cell.project_input(x)  # (B, T, G*H), hoisted out of the loop
-        state = self.cell.init_state(B, x)
-        outputs = []
-        # unbind, not xp[:, t]: its backward stacks the T step gradients once, where T
-        # separate slices would each scatter into a fresh (B, T, G*H) zero tensor.
-        for xp_t in xp.unbind(dim=1):
-            h, state = self.cell(xp_t, state)  # (B, H)
-            outputs.append(h)
-        return torch.stack(outputs, dim=1)  # (B, T, H)
+        return self.cell.scan(x)  # (B, T, I) -> (B, T, H)
 
 
 class FusedRecurrence(nn.Module):

@@ -24,6 +24,7 @@ from seqlab.core.files import read_json
 from seqlab.core.provenance import code_changed
 from seqlab.core.tracking import git_commit
 from seqlab.markdown import table
+from seqlab.report import speed
 from seqlab.studies.registry import STUDIES, study_module
 from seqlab.verdicts import VERDICTS
 
@@ -99,13 +100,13 @@ def build_markdown(params: dict[str, object], commit: str, code_changed: bool | 
         "the end. Every number below is read from a file a stage wrote, except numbers marked as quoted (from the "
         "course reports and papers).",
         "",
-        "Contents: the claims ledger · " + " · ".join(m.CONTENTS for m in modules) + " · provenance.",
+        "Contents: the claims ledger · " + " · ".join(m.CONTENTS for m in modules) + " · speed · provenance.",
         "",
         *ledger(),
     ]
     for name, module in zip(STUDIES, modules):
         md += module.section(params[name])
-    return "\n".join(md + provenance())
+    return "\n".join(md + speed.section() + provenance())
 
 
 def palette_png(png: bytes) -> bytes:

@@ -51,8 +51,13 @@ class History:
     train: dict[str, list[float]] = field(default_factory=dict)
     eval_step: list[int] = field(default_factory=list)
     evals: dict[str, list[float]] = field(default_factory=dict)
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the loop, validation included
+    samples: int = 0  # training examples processed (steps x batch size, short last batches counted as such)
     stopped_early: bool = False
+
+    @property
+    def samples_per_s(self) -> float:
+        return self.samples / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def train_loss(self) -> list[float]:
@@ -71,7 +76,11 @@ class Step(Protocol):
 
 
 class SupervisedStep:
-    """forward -> loss -> backward -> clip -> Adam, and the task's metric on the batch."""
+    """forward -> loss -> backward -> clip -> Adam, and the task's metric on the batch.
+
+    Nothing here reads a value back to the host: on a GPU that would stall the queue every step.
+    A non-finite loss still updates the weights, and the loop raises at its next read-back, naming
+    the step where it first appeared."""
 
     def __init__(self, model: nn.Module, cfg: FitConfig, metric: Metric = ACCURACY):
         self.model, self.metric, self.clip_norm = model, metric, cfg.clip_norm
@@ -79,8 +88,6 @@ class SupervisedStep:
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         output, loss = self.model(x, y)
-        if not torch.isfinite(loss):
-            return {"loss": loss}  # the loop stops the run before any update
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         # Clipping bounds the rare exploding-gradient step of the vanilla RNN (Pascanu et al. 2013).
@@ -105,10 +112,11 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, metric: Metric 
     return total / len(x), loss_sum / len(x)
 
 
-def batches(n: int, batch_size: int, generator: torch.Generator):
-    """Endless mini-batch indices: a fresh permutation each epoch, from the run's own generator."""
+def batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device | str = "cpu"):
+    """Endless mini-batch indices: a fresh permutation each epoch, from the run's own generator
+    (on the CPU, so the order is the same on every device), moved to ``device`` once per epoch."""
     while True:
-        perm = torch.randperm(n, generator=generator)
+        perm = torch.randperm(n, generator=generator).to(device)
         for i in range(0, n, batch_size):
             yield perm[i : i + batch_size]
 
@@ -153,7 +161,7 @@ def fit(
         raise ValueError("early stopping (stop_at) needs a validation set")
     x, y = train
     generator = torch.Generator().manual_seed(seed)
-    order = batches(len(x), cfg.batch_size, generator)
+    order = batches(len(x), cfg.batch_size, generator, x.device)
     update = step if step is not None else SupervisedStep(model, cfg, metric)
     held_out = ({"val": val} if val is not None else {}) | (monitor or {})  # scored in this order
     hist = History(metric=metric.name)
@@ -161,14 +169,18 @@ def fit(
     start = time.perf_counter()
     bar = tqdm(range(1, cfg.steps + 1), desc=f"{name} seed={seed}", disable=None if progress else True,
                mininterval=1.0, leave=False)
+    # Each step's scalars stay on the device until the next validation point, then come back in
+    # one read (one host sync per eval_every steps, not one per step).
+    pending: dict[str, list[torch.Tensor]] = {}
+    first_pending = 1
     for i in bar:
-        idx = next(order).to(x.device)
-        scalars = update(x[idx], y[idx])
-        if not torch.isfinite(scalars["loss"]):
-            raise TrainingDiverged(f"{name}: loss became {scalars['loss'].item()} at seed {seed}, step {i}")
-        for key, value in scalars.items():
-            hist.train.setdefault(key, []).append(value.item())
+        idx = next(order)
+        for key, value in update(x[idx], y[idx]).items():
+            pending.setdefault(key, []).append(value)
+        hist.samples += len(idx)
         if i % cfg.eval_every == 0 or i == cfg.steps:
+            _read_back(pending, hist, first_pending, name, seed)
+            pending, first_pending = {}, i + 1
             hist.eval_step.append(i)
             shown = {"loss": f"{np.mean(hist.train_loss[-cfg.eval_every:]):.3f}"}
             for set_name, (xs, ys) in held_out.items():
@@ -186,6 +198,20 @@ def fit(
                 break
     hist.seconds = time.perf_counter() - start
     return hist
+
+
+def _read_back(pending: dict[str, list[torch.Tensor]], hist: History, first_step: int, name: str, seed: int) -> None:
+    """Append the steps' scalars to ``hist.train`` in one device-to-host read; raise on the first
+    non-finite loss, naming its step."""
+    if not pending:
+        return
+    values = torch.stack([torch.stack(v).double() for v in pending.values()]).cpu().numpy()  # (scalars, steps)
+    losses = values[list(pending).index("loss")]
+    bad = np.flatnonzero(~np.isfinite(losses))
+    if bad.size:
+        raise TrainingDiverged(f"{name}: loss became {losses[bad[0]]} at seed {seed}, step {first_step + bad[0]}")
+    for key, row in zip(pending, values):
+        hist.train.setdefault(key, []).extend(row.tolist())
 
 
 def resolve_device(name: str, key: str) -> torch.device:

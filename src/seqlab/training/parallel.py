@@ -14,6 +14,7 @@ depend on the worker count: `compute.workers: 1` and `2` give identical metrics.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from typing import Callable, Sequence, TypeVar
 
@@ -29,8 +30,15 @@ def _one_thread() -> None:
 
 
 def workers_for(device: torch.device, workers: int) -> int:
-    """How many runs train side by side: ``compute.workers`` on a CPU, one at a time on a GPU."""
-    return 1 if device.type == "cuda" else workers
+    """How many runs train side by side: ``compute.workers`` on a CPU, one at a time on a GPU.
+
+    ``OMP_NUM_THREADS``, where set, is the cores this stage may use in all, and caps the count:
+    ``OMP_NUM_THREADS=1 dvc queue start -j 2`` runs two experiments side by side, each training
+    one run at a time on one thread, instead of four single-thread processes on two cores."""
+    if device.type == "cuda":
+        return 1
+    budget = os.environ.get("OMP_NUM_THREADS", "")
+    return min(workers, int(budget)) if budget.isdigit() and int(budget) >= 1 else workers
 
 
 def run_parallel(fn: Callable[[J], R], jobs: Sequence[J], workers: int, desc: str = "runs") -> list[R]:

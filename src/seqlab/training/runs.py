@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seqlab.core import tally
 from seqlab.core.files import write_json
 from seqlab.models.config import ModelConfig
 from seqlab.training.loop import History
@@ -86,6 +87,7 @@ def record_run(out: Path, config: ModelConfig, result: RunResult, tracker=None, 
     with ctx as run_id:
         write_json(out / RUN, {
             "run_id": run_id, "parent_run_id": parent_id, "train_seconds": round(hist.seconds, 3),
+            "samples": hist.samples, "samples_per_s": round(hist.samples_per_s, 1),
             "n_params": result.n_params, "steps_run": len(hist.train_loss), "stopped_early": hist.stopped_early,
         })
         if tracker:
@@ -94,7 +96,8 @@ def record_run(out: Path, config: ModelConfig, result: RunResult, tracker=None, 
                 **{f"train_{key}": (steps, values) for key, values in hist.train.items()},
                 **{key: (hist.eval_step, values) for key, values in hist.evals.items()},
             })
-            tracker.log_metrics(run_id, {"train_seconds": hist.seconds})
+            tracker.log_metrics(run_id, {"train_seconds": hist.seconds, "samples_per_s": hist.samples_per_s})
+    tally.add(hist.samples, hist.seconds)
     return run_id
 
 

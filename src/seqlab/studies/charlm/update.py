@@ -23,9 +23,7 @@ class CharStep(SupervisedStep):
         self.snapshots: dict[int, dict[str, torch.Tensor]] = {}
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        scalars = super().__call__(x, y)
-        if not torch.isfinite(scalars["loss"]):
-            return scalars  # the loop stops the run
+        scalars = super().__call__(x, y)  # a non-finite loss stops the run at the loop's next read-back
         self.schedule.step()
         self.updates += 1
         if self.updates in self.keep:

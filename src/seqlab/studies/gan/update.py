@@ -44,8 +44,8 @@ class GANStep:
         logit_real, logit_fake = d(real), d(fake.detach())  # (B,), (B,)
         d_loss = (F.binary_cross_entropy_with_logits(logit_real, ones)
                   + F.binary_cross_entropy_with_logits(logit_fake, zeros))
-        if not torch.isfinite(d_loss):
-            return {"loss": d_loss}  # the loop stops the run before any update
+        # No finiteness check here (a host sync per step): the loop reads the losses back at its
+        # validation points and stops the run at the first non-finite one.
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()

@@ -18,6 +18,7 @@ from seqlab.core.params import (
     number,
     positive_number,
     section,
+    workers,
 )
 from seqlab.models.recurrent import KINDS
 from seqlab.tasks.palindrome import PalindromeTask
@@ -79,6 +80,7 @@ class PalindromeStudy:
 class PalindromeParams:
     palindrome: PalindromeStudy
     model: dict[str, ModelSection]  # the section of every model in palindrome.models, by name
+    workers: int  # compute.workers: training runs side by side, one thread each
     mlflow: MlflowConfig
 
 
@@ -140,6 +142,7 @@ def parse(raw: dict) -> PalindromeParams:
     return PalindromeParams(
         palindrome=PalindromeStudy(models=models, data=data, train=train, evaluate=EvalConfig(target), claims=claims),
         model=sections,
+        workers=workers(raw),
         mlflow=mlflow_config(raw),
     )
 

@@ -24,6 +24,7 @@ from seqlab.tasks.palindrome import PalindromeTask
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
 from seqlab.training.metrics import ACCURACY, mean_std, steps_held, steps_to
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run, seed_curves
+from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.seeding import seed_everything
 
 STUDY = "palindrome"
@@ -64,31 +65,42 @@ def config(params: PalindromeParams, model: str, task: PalindromeTask) -> Sequen
                                     hidden=t.hidden, num_classes=task.num_classes, forget_bias=t.forget_bias)
 
 
-def train(params: PalindromeParams, tracker=None, model: str = "", progress: bool = True) -> None:
-    """Train ``model`` on each of its lengths for every seed; save checkpoints and histories.
-
-    The runs go one after another in this process, on torch's default threads."""
-    section = model_section(params, model)
+def _train_job(job: tuple[PalindromeParams, str, int, int]) -> RunResult:
+    params, model, T, seed = job
     cfg = params.palindrome.train
     device = resolve_device(cfg.device, "palindrome.train.device")
+    splits, meta = palindrome.load(data_dir(model, T))
+    train_set, val = (tuple(t.to(device) for t in palindrome.tensors(splits[s])) for s in ("train", "val"))
     fit_cfg = FitConfig(cfg.steps, cfg.batch_size, cfg.lr, cfg.clip_norm, cfg.eval_every, cfg.eval_batch_size)
+    seed_everything(seed)  # the model's initial weights depend on the seed alone
+    m = config(params, model, PalindromeTask(**meta["task"])).build().to(device)
+    hist = fit(m, train_set, val, fit_cfg, seed, name=f"{model} T={T}", progress=False)
+    return RunResult(hist, {k: v.cpu() for k, v in m.state_dict().items()}, count_parameters(m))
+
+
+def train(params: PalindromeParams, tracker=None, model: str = "") -> None:
+    """Train ``model`` on each of its lengths for every seed; save checkpoints and histories.
+
+    The runs go ``compute.workers`` at a time, one thread each (seqlab.training.parallel),
+    longest sequences first; the results do not depend on the worker count."""
+    section = model_section(params, model)
+    cfg = params.palindrome.train
+    jobs = [(params, model, T, seed) for T in sorted(section.T, reverse=True) for seed in cfg.seeds]
+    # A missing or malformed data folder fails here, before any worker starts.
+    n_train = {T: len(palindrome.load(data_dir(model, T))[0]["train"]) for T in section.T}
+    workers = workers_for(resolve_device(cfg.device, "palindrome.train.device"), params.workers)
+    results = dict(zip([j[2:] for j in jobs], run_parallel(_train_job, jobs, workers, f"{STUDY} {model}")))
     for T in section.T:
-        splits, meta = palindrome.load(data_dir(model, T))
-        task = PalindromeTask(**meta["task"])
-        train_set, val = (tuple(t.to(device) for t in palindrome.tensors(splits[s])) for s in ("train", "val"))
+        task = PalindromeTask(T, params.palindrome.data.base)
         net = config(params, model, task)
         run_params = {"model": model, "impl": net.impl, "input_dim": net.input_dim, "hidden": net.hidden,
                       "num_classes": net.num_classes, "forget_bias": net.forget_bias, "T": T, "base": task.base,
                       "steps": cfg.steps, "batch_size": cfg.batch_size, "lr": cfg.lr, "clip_norm": cfg.clip_norm,
-                      "n_train": len(splits["train"])}
+                      "n_train": n_train[T]}
         with parent_run(tracker, f"{model}-T{T}", run_params) as parent_id:
             for seed in cfg.seeds:
-                seed_everything(seed)  # the model's initial weights depend on the seed alone
-                m = net.build().to(device)
-                hist = fit(m, train_set, val, fit_cfg, seed, name=f"{model} T={T}", progress=progress)
-                result = RunResult(hist, {k: v.cpu() for k, v in m.state_dict().items()}, count_parameters(m))
-                record_run(paths.length_run(STUDY, model, T, seed), net, result, tracker, f"{model}-T{T}-seed{seed}",
-                           {**run_params, "seed": seed}, parent_id)
+                record_run(paths.length_run(STUDY, model, T, seed), net, results[(T, seed)], tracker,
+                           f"{model}-T{T}-seed{seed}", {**run_params, "seed": seed}, parent_id)
 
 
 # --- evaluate ---------------------------------------------------------------------------------

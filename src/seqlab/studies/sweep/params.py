@@ -25,7 +25,7 @@ from seqlab.tasks.palindrome import PalindromeTask
 @dataclass(frozen=True)
 class SweepParams:
     models: tuple[str, ...]
-    impls: dict[str, str]  # torch's fused module where one exists, else the cell
+    impls: dict[str, str]  # per model: KINDS[m].fastest_impl(device), the faster on this device
     T: tuple[int, ...]
     base: int
     n_train: int
@@ -44,9 +44,10 @@ def parse(raw: dict) -> SweepParams:
     sw = section(raw, "sweep")
     models = choice_list(sw, "sweep.models", KINDS)
     d, t = section(sw, "sweep.data"), section(sw, "sweep.train")
+    settings = train_settings(t, "sweep.train")
     p = SweepParams(
         models=models,
-        impls={m: KINDS[m].fastest_impl for m in models},
+        impls={m: KINDS[m].fastest_impl(settings.device) for m in models},
         T=tuple(sorted(int_list(sw, "sweep.T", 2, "palindrome lengths"))),
         base=integer(d, "sweep.data.base", 2),
         n_train=integer(d, "sweep.data.n_train", 1),
@@ -54,7 +55,7 @@ def parse(raw: dict) -> SweepParams:
         n_test=integer(d, "sweep.data.n_test", 1),
         seed=integer(d, "sweep.data.seed", 0),
         hidden=integer(t, "sweep.train.hidden", 1),
-        train=train_settings(t, "sweep.train"),
+        train=settings,
         stop_at=stop_at(t, "sweep.train.stop_at"),
         target_acc=fraction(section(sw, "sweep.evaluate"), "sweep.evaluate.target_acc"),
         workers=workers(raw),
