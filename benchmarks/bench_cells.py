@@ -2,7 +2,7 @@
 
 For every recurrent kind and sequence length it measures the median time of one training step
 after warm-up (torch.utils.benchmark: it synchronises a GPU and takes the median of blocks of
-steps), for the hand-written cell (seqlab.models.cells, trained through its whole-sequence
+steps; the implementations are timed in interleaved rounds, see time_steps), for the hand-written cell (seqlab.models.cells, trained through its whole-sequence
 backward in seqlab.models.scan) and for the fused torch module it is compared with: nn.RNN,
 nn.LSTM, nn.GRU, and nn.LSTM for the peephole LSTM, which has no fused twin.
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import time
 from pathlib import Path
 
@@ -75,17 +76,38 @@ def train_step(name: str, impl: str, batch: int, T: int, hidden: int, classes: i
     return model, step
 
 
-def time_step(name: str, impl: str, batch: int, T: int, hidden: int, classes: int, threads: int,
-              device: torch.device, min_run_time: float) -> dict:
-    model, step = train_step(name, impl, batch, T, hidden, classes, device)
-    for _ in range(10):  # warm-up: allocator, Adam state, oneDNN primitive caches
-        step()
-    m = benchmark.Timer(stmt="step()", globals={"step": step}, num_threads=threads).blocked_autorange(
-        min_run_time=min_run_time)
-    flops = step_flops(model, batch, T, classes)
-    return {"model": name, "impl": impl, "T": T, "median_ms": round(m.median * 1e3, 3),
-            "iqr_ms": round(m.iqr * 1e3, 3), "steps": len(m.times) * m.number_per_run,
-            "gflop_per_step": round(flops / 1e9, 4), "gflops": round(flops / m.median / 1e9, 1)}
+def time_steps(configs: list[tuple[str, str]], batch: int, T: int, hidden: int, classes: int, threads: int,
+               device: torch.device, min_run_time: float, rounds: int) -> list[dict]:
+    """Median step time of each (kind, impl), measured in ``rounds`` interleaved rounds.
+
+    A shared machine's speed drifts by tens of percent within a minute, so every
+    implementation is timed once per round, all in the same round before the next, and each
+    one's time is the median over rounds of its per-round medians. The ratio to the fused peer
+    is likewise the median of the per-round ratios, so a slow patch hits both sides of it."""
+    steps = {c: train_step(*c, batch, T, hidden, classes, device) for c in configs}
+    for _, step in steps.values():
+        for _ in range(10):  # warm-up: allocator, Adam state, oneDNN primitive caches
+            step()
+    per_round = {c: [] for c in configs}
+    counted = {c: 0 for c in configs}
+    for _ in range(rounds):
+        for c, (_, step) in steps.items():
+            m = benchmark.Timer(stmt="step()", globals={"step": step}, num_threads=threads).blocked_autorange(
+                min_run_time=min_run_time / rounds)
+            per_round[c].append(m.median)
+            counted[c] += len(m.times) * m.number_per_run
+    rows = []
+    for (name, impl), times in per_round.items():
+        peer_times = per_round[(peer(name), "fused")]
+        median = statistics.median(times)
+        flops = step_flops(steps[(name, impl)][0], batch, T, classes)
+        rows.append({"model": name, "impl": impl, "T": T, "median_ms": round(median * 1e3, 3),
+                     "round_range_ms": [round(min(times) * 1e3, 3), round(max(times) * 1e3, 3)],
+                     "steps": counted[(name, impl)], "rounds": rounds,
+                     "peer": f"{peer(name)} fused",
+                     "vs_fused": round(statistics.median(a / b for a, b in zip(times, peer_times)), 3),
+                     "gflop_per_step": round(flops / 1e9, 4), "gflops": round(flops / median / 1e9, 1)})
+    return rows
 
 
 def profile_step(name: str, impl: str, batch: int, T: int, hidden: int, classes: int, device: torch.device,
@@ -116,7 +138,8 @@ def main() -> None:
     ap.add_argument("--classes", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu", help="cpu, cuda or auto (CUDA when available)")
-    ap.add_argument("--min-run-time", type=float, default=2.0, help="seconds per measurement")
+    ap.add_argument("--min-run-time", type=float, default=3.0, help="seconds per implementation and length")
+    ap.add_argument("--rounds", type=int, default=6, help="interleaved rounds (see time_steps)")
     ap.add_argument("--profile", action="store_true",
                     help="also profile every implementation at the first T (torch.profiler, top ops by self time)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/recorded/cells.json"))
@@ -129,20 +152,16 @@ def main() -> None:
     recurrent = gemm_gflops(args.batch, args.hidden, 4 * args.hidden, args.threads, device, args.min_run_time)
     print(f"matmul 2048^3: {roofline} GFLOP/s; ({args.batch}x{args.hidden}) x ({args.hidden}x{4 * args.hidden}): "
           f"{recurrent} GFLOP/s", flush=True)
+    configs = [(name, impl) for name, spec in KINDS.items() for impl in spec.impls]
     rows = []
     for T in args.T:
-        for name, spec in KINDS.items():
-            for impl in spec.impls:
-                r = time_step(name, impl, args.batch, T, args.hidden, args.classes, args.threads, device,
-                              args.min_run_time)
-                rows.append(r)
-                print(f"T={T:<4d} {name:9s} {impl:6s} {r['median_ms']:8.2f} ms/step (IQR {r['iqr_ms']:.2f}) "
-                      f"{r['gflops']:6.1f} GFLOP/s", flush=True)
-    for r in rows:  # each implementation's time relative to the fused module it is compared with
-        fused = next(f for f in rows if f["model"] == peer(r["model"]) and f["impl"] == "fused" and f["T"] == r["T"])
-        r["peer"] = f"{peer(r['model'])} fused"
-        r["vs_fused"] = round(r["median_ms"] / fused["median_ms"], 3)
-        r["of_roofline"] = round(r["gflops"] / roofline, 3)
+        for r in time_steps(configs, args.batch, T, args.hidden, args.classes, args.threads, device,
+                            args.min_run_time * len(configs), args.rounds):
+            r["of_roofline"] = round(r["gflops"] / roofline, 3)
+            rows.append(r)
+            print(f"T={T:<4d} {r['model']:9s} {r['impl']:6s} {r['median_ms']:8.2f} ms/step "
+                  f"(rounds {r['round_range_ms'][0]:.2f}-{r['round_range_ms'][1]:.2f}) {r['gflops']:6.1f} GFLOP/s "
+                  f"{r['vs_fused']:.2f}x {r['peer']}", flush=True)
 
     profiles = {}
     if args.profile:  # the profiler's overhead inflates small ops: read it for shares, not times
