@@ -77,14 +77,15 @@ def test_the_speed_section_totals_stages_per_study_against_the_recorded_baseline
     md = "\n".join(speed.section())
     assert "No cell benchmark is recorded" in md
     assert "2.8 minutes of stage processes" in md  # (100 + 2 + 4 + 4 + 54 + 6) s = 170 s
-    assert "| lstmae  " in md and "| 1.8 " in md and "| 1.0 " in md  # 110 s and 60 s
+    assert "2.6 in the stages' steps and 0.2 in process start-up" in md
+    assert "| lstmae  " in md and "| 1.7 " in md and "| 0.9 " in md  # 104 s and 54 s of steps
     assert "| 50,000 " in md and "| 500 " in md
 
     (tmp_path / "benchmarks/recorded").mkdir(parents=True)
-    before = {"commit": "abcdef0123456", "cpu": "Some CPU", "date": "2026-11-27",
-              "stages": [{"stage": "lstmae_prices_train", "seconds": 200.0, "startup_seconds": 2.0},
-                         {"stage": "lstmae_figures", "seconds": 18.0, "startup_seconds": 0.0},
-                         {"stage": "palindrome_train-gru", "seconds": 174.0, "startup_seconds": 6.0}]}
+    before = {"source": "commit abcdef0 on Some CPU",
+              "stages": [{"stage": "lstmae_prices_train", "seconds": 200.0},
+                         {"stage": "lstmae_figures", "seconds": 8.0},
+                         {"stage": "palindrome_train-gru", "seconds": 162.0}]}
     (tmp_path / "benchmarks/recorded/pipeline_before.json").write_text(json.dumps(before))
     bench = {"config": {"batch": 128, "hidden": 128, "classes": 10, "threads": 2}, "device": "Some CPU",
              "torch": "2.14.1", "commit": "fedcba987654", "gemm_gflops": {"square_2048": 200.0, "recurrent_step": 150.0},
@@ -94,6 +95,6 @@ def test_the_speed_section_totals_stages_per_study_against_the_recorded_baseline
                           "peer": "lstm fused", "gflops": 100.0, "of_roofline": 0.5}]}
     (tmp_path / "benchmarks/recorded/cells.json").write_text(json.dumps(bench))
     md = "\n".join(speed.section())
-    assert "6.7 minutes in all" in md  # 400 s before
-    assert "| 2.00× " in md and "| 3.00× " in md  # lstmae 220 s -> 110 s; palindrome 180 s -> 60 s
+    assert "(commit abcdef0 on Some CPU)" in md
+    assert "| 2.00× " in md and "| 3.00× " in md  # lstmae 208 s -> 104 s; palindrome 162 s -> 54 s
     assert "Slowest cell relative to its peer: lstm at T = 20, 1.25×." in md and "| 1.25× (lstm fused) " in md

@@ -45,10 +45,11 @@ def stage_rows(records: list[dict]) -> list[dict]:
 
 
 def study_totals(records: list[dict]) -> dict[str, float]:
-    """Seconds per study: each stage's step plus its process start-up."""
+    """Seconds per study: the sum of its stages' steps (process start-ups apart, which the
+    records of the code before the speed work do not have)."""
     totals: dict[str, float] = defaultdict(float)
     for r in records:
-        totals[study_of(r["stage"])] += r["seconds"] + (r.get("startup_seconds") or 0.0)
+        totals[study_of(r["stage"])] += r["seconds"]
     return dict(totals)
 
 
@@ -87,17 +88,19 @@ def section() -> list[str]:
         out += [f"No cell benchmark is recorded (`{CELLS.as_posix()}`); `make bench` writes one.", ""]
 
     totals = study_totals(records)
-    total = sum(totals.values())
+    steps = sum(totals.values())
+    startup = sum(r.get("startup_seconds") or 0.0 for r in records)
     before = read_json(BEFORE) if BEFORE.is_file() else None
-    head = (f"**This run, stage by stage** (reports/provenance): {total / 60:.1f} minutes of stage processes "
-            f"(each stage's step plus its process start-up) over {len(records)} stages, run one after another by "
-            "`dvc repro`. Training stages also give the examples they trained and their throughput.")
+    head = (f"**This run, stage by stage** (reports/provenance): {(steps + startup) / 60:.1f} minutes of stage "
+            f"processes over {len(records)} stages run one after another by `dvc repro`: {steps / 60:.1f} in the "
+            f"stages' steps and {startup / 60:.1f} in process start-up (interpreter, torch and other imports). "
+            "Per study below: the steps' minutes. Training stages also give the examples they trained and their "
+            "throughput.")
     rows = [{"study": s, "minutes": f"{v / 60:.1f}"} for s, v in sorted(totals.items(), key=lambda kv: -kv[1])]
     if before:
         b = study_totals(before["stages"])
-        head += (f" Beside each study: the same code path before the speed work (commit "
-                 f"`{before['commit'][:10]}`, {before['cpu']}, measured {before['date']}), "
-                 f"{sum(b.values()) / 60:.1f} minutes in all.")
+        head += (f" Beside each study: its steps' minutes with the code before the speed work "
+                 f"({before['source']}), where recorded.")
         for row in rows:
             old = b.get(row["study"])
             row["before (min)"] = f"{old / 60:.1f}" if old else ""
