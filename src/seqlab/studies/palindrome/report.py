@@ -154,7 +154,9 @@ def section(params: PalindromeParams) -> list[str]:
         "Torch's fused modules keep two bias vectors per gate (b_ih and b_hh) where the equations, the course's "
         "formula and the hand-written cells have one: they train 1 (RNN), 4 (LSTM) or 2 (GRU, whose b_hn stays "
         f"separate) × N_h = {t.hidden} parameters more than the formula counts, all redundant, since only each "
-        "gate's sum of the two enters the computation. The peephole cell trains exactly the formula's count.",
+        "gate's sum of the two enters the computation. The hand-written GRU keeps its b_hn apart too (1 × N_h "
+        "more than the formula); the hand-written RNN and LSTM and the peephole cell train exactly the formula's "
+        "count. Which implementation each model trained with is the table's *impl*.",
         "",
         "### Parameters used (from params.yaml)",
         "",
