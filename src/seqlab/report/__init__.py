@@ -60,9 +60,9 @@ def ledger() -> list[str]:
     return out
 
 
-def provenance() -> list[str]:
+def provenance(records: list[dict] | None = None) -> list[str]:
     """Which commit, machine and software ran each stage, and for how long (reports/provenance)."""
-    records = [read_json(f) for f in sorted((paths.REPORTS / "provenance").glob("*.json"))]
+    records = speed.provenance_records() if records is None else records
     rows = [{"stage": r["stage"], "commit": r["commit"][:10], "code changed": "yes" if r["code_changed"] else "no",
              "params changed": "yes" if r["params_changed"] else "no",
              "DVC experiment": r["dvc_experiment"] or "", "seconds": f"{r['seconds']:,.1f}"} for r in records]
@@ -106,7 +106,8 @@ def build_markdown(params: dict[str, object], commit: str, code_changed: bool | 
     ]
     for name, module in zip(STUDIES, modules):
         md += module.section(params[name])
-    return "\n".join(md + speed.section() + provenance())
+    records = speed.provenance_records()  # read once: the speed section and the provenance table show the same run
+    return "\n".join(md + speed.section(records) + provenance(records))
 
 
 def palette_png(png: bytes) -> bytes:

@@ -62,8 +62,13 @@ def cell_rows(bench: dict) -> list[dict]:
     return rows
 
 
-def section() -> list[str]:
-    records = [read_json(f) for f in sorted((paths.REPORTS / "provenance").glob("*.json"))]
+def provenance_records() -> list[dict]:
+    """Every stage's record of this run (reports/provenance), in stage-name order."""
+    return [read_json(f) for f in sorted((paths.REPORTS / "provenance").glob("*.json"))]
+
+
+def section(records: list[dict] | None = None) -> list[str]:
+    records = provenance_records() if records is None else records
     out = ["## Speed", ""]
     if CELLS.is_file():
         bench = read_json(CELLS)
