@@ -177,3 +177,46 @@ def test_a_missing_or_extra_dep_is_named(stages):
         "recall_train: depends on src/seqlab/viz.py, which it never imports"]
     assert problems("recall_train", cmd, [*deps, "src/seqlab/models"])[0].startswith(
         "recall_train: depends on the directory src/seqlab/models, but never imports")
+
+
+
+def data_dep_problems(deps: dict[str, list[str]], cached_outs: set[str], tracked: set[str]) -> list[str]:
+    """A data dep that is a folder above cached outputs must hold nothing git tracks.
+
+    Git keeps such a folder's .gitignore (DVC writes one beside each cached output), so on a clone
+    without the DVC cache the folder exists, with only what git tracks in it: ``dvc status`` then
+    calls it *modified*, a changed dep, where an output dep itself is merely *deleted*."""
+    outs = {Path(o) for o in cached_outs}
+    files = [Path(t) for t in tracked]
+    found = []
+    for name, paths_ in sorted(deps.items()):
+        for dep in map(Path, paths_):
+            inside = sorted(str(o) for o in outs if dep in o.parents)
+            kept = sorted(str(f) for f in files if dep in f.parents)
+            if inside and kept:
+                found.append(f"{name}: depends on the folder {dep}, which holds the cached outputs "
+                             f"{', '.join(inside)} and the git-tracked {', '.join(kept)}: depend on the outputs")
+    return found
+
+
+def test_no_data_dep_looks_changed_on_a_clone_without_the_cache(stages):
+    import subprocess
+
+    from dvc.repo import Repo
+
+    with Repo(str(ROOT)) as repo:
+        cached = {str(Path(o.def_path)) for s in repo.index.stages for o in s.outs if o.use_cache}
+    tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+                  .stdout.split())
+    found = data_dep_problems({name: deps for name, (_, deps) in stages.items()}, cached, tracked)
+    assert not found, "\n".join(found)
+
+
+def test_a_folder_of_cached_outputs_with_tracked_files_is_named():
+    cached = {"models/x/a", "models/x/b", "models/y/a"}
+    tracked = {"models/x/.gitignore", "models/.gitignore"}
+    deps = {"plot": ["src/seqlab/viz.py", "models/x/a", "models/y"]}  # models/y: nothing tracked inside
+    assert data_dep_problems(deps, cached, tracked) == []
+    assert data_dep_problems({"plot": ["models/x"]}, cached, tracked) == [
+        "plot: depends on the folder models/x, which holds the cached outputs models/x/a, models/x/b and the "
+        "git-tracked models/x/.gitignore: depend on the outputs"]
