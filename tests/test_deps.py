@@ -179,7 +179,6 @@ def test_a_missing_or_extra_dep_is_named(stages):
         "recall_train: depends on the directory src/seqlab/models, but never imports")
 
 
-
 def data_dep_problems(deps: dict[str, list[str]], cached_outs: set[str], tracked: set[str]) -> list[str]:
     """A data dep that is a folder above cached outputs must hold nothing git tracks.
 
@@ -207,7 +206,7 @@ def test_no_data_dep_looks_changed_on_a_clone_without_the_cache(stages):
     with Repo(str(ROOT)) as repo:
         cached = {str(Path(o.def_path)) for s in repo.index.stages for o in s.outs if o.use_cache}
     tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
-                  .stdout.split())
+                  .stdout.splitlines())
     found = data_dep_problems({name: deps for name, (_, deps) in stages.items()}, cached, tracked)
     assert not found, "\n".join(found)
 
