@@ -21,10 +21,11 @@ def _stage_commands() -> dict[str, str]:
 
 
 def stage_command(name: str) -> list[str]:
-    """A stage's command as dvc.yaml gives it (foreach resolved), run with this interpreter."""
+    """A stage's command as dvc.yaml gives it (foreach resolved), run with this interpreter (which
+    imports this checkout's seqlab, as the command's PYTHONPATH=src would from the repository root)."""
     words = shlex.split(_stage_commands()[name])
-    assert words[0] == "python", words
-    return [sys.executable, *words[1:]]
+    assert words[:2] == ["PYTHONPATH=src", "python"], words
+    return [sys.executable, *words[2:]]
 
 
 @pytest.fixture

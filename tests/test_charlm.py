@@ -16,13 +16,13 @@ import yaml
 
 from conftest import ROOT, stage_command
 from seqlab.core.errors import DataError, ParamsError
-from seqlab.decoding import generate, score_text
+from seqlab.studies.charlm.decoding import generate, score_text
 from seqlab.models.charlm import CellLSTM, CharLSTMConfig, cells_from_fused
 from seqlab.models.config import count_parameters
 from seqlab.studies.charlm.params import parse
 from seqlab.studies.charlm.update import CharStep
 from seqlab.tasks import text
-from seqlab.textstats import (
+from seqlab.studies.charlm.textstats import (
     bigram_accuracy,
     bigram_nll,
     bits_per_char,
@@ -212,7 +212,7 @@ def test_a_loop_is_found_with_its_period_and_onset():
 
 
 def text_loop(period, onset):
-    from seqlab.textstats import Loop
+    from seqlab.studies.charlm.textstats import Loop
 
     return Loop(period, onset)
 
@@ -250,8 +250,9 @@ def test_parameter_count_in_closed_form_and_every_parameter_gets_a_gradient():
 
 def test_the_default_model_is_the_course_size(default_params):
     p = parse(default_params)
-    model = CharLSTMConfig(vocab="x" * 87, embedding=p.embedding, hidden=p.hidden, layers=p.layers).build()
-    assert (p.embedding, p.hidden, p.layers) == (64, 128, 2) and isinstance(model.lstm, torch.nn.LSTM)
+    m = p.model
+    model = CharLSTMConfig(vocab="x" * 87, embedding=m.embedding, hidden=m.hidden, layers=m.layers).build()
+    assert (m.embedding, m.hidden, m.layers) == (64, 128, 2) and isinstance(model.lstm, torch.nn.LSTM)
     assert (p.train.seq_len, p.train.batch_size, p.train.lr, p.train.lr_decay, p.train.decay_every,
             p.train.clip_norm) == (30, 64, 0.002, 0.96, 5000, 5.0)
 
@@ -375,8 +376,8 @@ def test_the_update_decays_the_learning_rate_and_keeps_the_checkpoints():
 
 def test_the_defaults_parse_offline_with_checkpoints_at_thirds(default_params):
     p = parse(default_params)
-    assert p.source == "pydoc-topics" and p.heldout == 0.1
-    assert p.checkpoint_steps() == (p.train.steps // 3, 2 * p.train.steps // 3, p.train.steps)
+    assert p.data.source == "pydoc-topics" and p.data.heldout == 0.1
+    assert p.train.checkpoint_steps() == (p.train.steps // 3, 2 * p.train.steps // 3, p.train.steps)
     assert p.generate.temperatures == (0.5, 1.0, 2.0) and len(p.generate.starts) == 5
 
 
@@ -425,7 +426,7 @@ def test_the_generate_cli_writes_text_and_names_a_bad_start(tmp_path):
     model, vocab = trained()
     ckpt = tmp_path / "model.pt"
     model.cfg.save(ckpt, model.state_dict())
-    run = (lambda *a: subprocess.run([sys.executable, "-m", "seqlab.generate", "--checkpoint", str(ckpt), *a],
+    run = (lambda *a: subprocess.run([sys.executable, "-m", "seqlab.studies.charlm.generate", "--checkpoint", str(ckpt), *a],
                                      capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}))
     ok = run("--start", "Once", "--temperature", "0", "--length", "40")
     assert ok.returncode == 0 and ok.stdout == "Once" + generate(model, vocab, "Once", 40).text + "\n"
@@ -433,7 +434,7 @@ def test_the_generate_cli_writes_text_and_names_a_bad_start(tmp_path):
     assert sampled.returncode == 0 and len(sampled.stdout) == 45
     bad = run("--start", "Zebra", "--length", "10")
     assert bad.returncode == 2 and "'Z'" in bad.stderr and "vocabulary" in bad.stderr and not bad.stdout
-    missing = subprocess.run([sys.executable, "-m", "seqlab.generate", "--checkpoint", str(tmp_path / "no.pt"),
+    missing = subprocess.run([sys.executable, "-m", "seqlab.studies.charlm.generate", "--checkpoint", str(tmp_path / "no.pt"),
                               "--start", "a"], capture_output=True, text=True,
                              env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert missing.returncode == 2 and "no such checkpoint" in missing.stderr

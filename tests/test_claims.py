@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from seqlab.verdicts import FAILS, HOLDS, MIXED, NOISE, NOT_COMPARABLE
+from seqlab.judging.verdicts import FAILS, HOLDS, MIXED, NOISE, NOT_COMPARABLE
 
 
 def _write(path: str, obj) -> None:
@@ -134,7 +134,7 @@ def test_addition_claim_uses_only_lengths_with_unseen_test_problems(in_tmp, defa
 def _mnist(default_params, acc: dict, n_train: int = 4000, ae_val: float = 0.93):
     from seqlab.studies.mnist.claims import claims
     from seqlab.studies.mnist.params import parse
-    from seqlab.studies.mnist.steps import choose
+    from seqlab.judging.selection import choose
 
     default_params["mnist"]["classifiers"]["views"] = ["row"]
     runs = [{"name": f"{k}-{i}", "view": "row", "kind": k, "val_acc": a, "test_acc": a, "parameters": 100 + i}
@@ -158,7 +158,7 @@ def test_mnist_claims(in_tmp, default_params):
 
 
 def test_the_tie_break_never_reads_test_accuracy():
-    from seqlab.studies.mnist.steps import choose
+    from seqlab.judging.selection import choose
 
     rows = pd.DataFrame([{"name": "b", "val_acc": 0.9, "test_acc": 0.99, "parameters": 300},
                          {"name": "a", "val_acc": 0.9, "test_acc": 0.80, "parameters": 200},

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from seqlab.core.errors import DataError, ParamsError
-from seqlab.judge import best_classifier, confusion, load_judge
+from seqlab.judging.classifier import best_classifier, confusion, load_judge
 from seqlab.models.image import ImageClassifierConfig
 from seqlab.studies.gan.params import parse as parse_gan
 from seqlab.studies.masked.params import parse as parse_masked
@@ -18,8 +18,9 @@ from seqlab.studies.masked.claims import swapped
 
 def test_the_defaults_parse(default_params):
     m, g = parse_masked(default_params), parse_gan(default_params)
-    assert m.mask.kind == "left" and m.encoder == (512, 128)
-    assert g.generator == (128, 256, 512, 1024) and g.discriminator == (512, 256) and g.train.betas == (0.5, 0.999)
+    assert m.mask.kind == "left" and m.model.encoder == (512, 128)
+    assert g.gan.model.generator == (128, 256, 512, 1024) and g.gan.model.discriminator == (512, 256)
+    assert g.gan.train.betas == (0.5, 0.999)
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -51,7 +52,7 @@ def test_a_bad_gan_param_names_its_key(default_params, edit, message):
 def test_with_every_image_the_sample_size_is_checked_when_the_splits_load(default_params):
     default_params["mnist"]["data"]["full"] = True
     default_params["gan"]["score"]["n_samples"] = 10**6
-    assert parse_gan(default_params).n_samples == 10**6  # unknown split sizes: gan_train checks them first
+    assert parse_gan(default_params).gan.score.n_samples == 10**6  # unknown split sizes: gan_train checks them first
 
 
 def _classifier_runs(tmp_path, runs: dict[str, tuple[float, int]]):
@@ -71,16 +72,18 @@ def test_the_judge_is_chosen_on_validation_with_ties_to_fewer_parameters(tmp_pat
         best_classifier(tmp_path / "gru-64-uni-row")
 
 
-def test_the_judge_chooses_as_the_mnist_study_does():
-    from seqlab.judge import choose
-    from seqlab.studies.mnist.steps import choose as mnist_choose
+def test_the_judge_and_the_mnist_study_share_one_rule_which_never_reads_test():
+    from seqlab.judging import classifier, selection
+    from seqlab.studies.mnist import steps
 
+    assert classifier.choose is selection.choose and steps.choose is selection.choose
     rng = np.random.default_rng(0)
     for _ in range(200):  # ties on validation accuracy, and on parameters too, are common here
         n = int(rng.integers(1, 8))
         rows = pd.DataFrame({"name": [f"m{i}" for i in rng.permutation(n)], "val_acc": rng.choice([0.9, 0.95], n),
                              "parameters": rng.choice([100, 200], n), "test_acc": rng.random(n)})
-        assert choose(rows)["name"] == mnist_choose(rows)["name"]
+        expected = min(rows.itertuples(), key=lambda r: (-r.val_acc, r.parameters, r.name)).name
+        assert selection.choose(rows)["name"] == expected
 
 
 def test_the_judge_loads_and_reads_images(tmp_path):

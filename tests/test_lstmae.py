@@ -229,6 +229,6 @@ def test_bad_params_name_the_key_and_the_allowed_values(default_params, path, va
 
 def test_null_clip_means_no_clipping(default_params):
     p = lp.parse(default_params)
-    assert p.synthetic_train.clip is None and p.synthetic_train.clip_norm == float("inf")
+    assert p.synthetic.train.clip is None and p.synthetic.train.clip_norm == float("inf")
     default_params["lstmae"]["synthetic"]["train"]["clip"] = 1
-    assert lp.parse(default_params).synthetic_train.clip_norm == 1.0
+    assert lp.parse(default_params).synthetic.train.clip_norm == 1.0

@@ -23,12 +23,12 @@ def test_every_view_trains_on_its_own_subset_batch_and_epochs(default_params):
         if isinstance(config, LSTMAutoencoderConfig):
             epochs, n, batch = p.autoencoder.epochs, p.data.n_train, p.autoencoder.batch_size
         else:
-            s = p.schedules[config.view]
+            s = p.train.schedule[config.view]
             epochs, n, batch = s.epochs, s.n_train or p.data.n_train, s.batch_size
         cfg = fit_config(p, config, train_subset(p, config) or p.data.n_train)
         assert cfg.batch_size == batch and cfg.eval_every == -(-n // batch)  # validation once per epoch
         assert cfg.steps == epochs * cfg.eval_every
-        assert cfg.eval_batch_size == p.optim.eval_batch_size == 500
+        assert cfg.eval_batch_size == p.train.eval_batch_size == 500
 
 
 def test_each_view_and_the_autoencoder_start_their_gates_their_own_way(default_params):
@@ -98,3 +98,22 @@ def test_the_same_params_and_seed_give_identical_metrics_whatever_the_workers(tm
     a, b = outputs
     assert len(a) == 1 + 2 * 2 * 2 + 1  # metrics + a curve per classifier (kind x direction x view) + autoencoder
     assert a == b
+
+
+def test_each_train_stage_is_handed_only_its_own_keys(default_params):
+    """The autoencoder's stage reads no classifier key and the classifiers' stage no autoencoder
+    key, so `dvc exp run -S mnist.autoencoder.hidden=6` leaves the classifiers cached."""
+    from seqlab.core import schema
+    from seqlab.core.errors import ParamsError
+    from seqlab.studies.mnist.params import MnistParams
+    from seqlab.studies.mnist.steps import STEPS
+
+    p = schema.read(MnistParams, default_params, only=STEPS["train_autoencoder"].keys())
+    config = autoencoder(p)
+    assert train_subset(p, config) is None and fit_config(p, config, 100).lr == p.autoencoder.lr
+    with pytest.raises(ParamsError, match="'mnist.classifiers' is used by this step but not declared"):
+        classifiers(p)
+    p = schema.read(MnistParams, default_params, only=STEPS["train_classifiers"].keys())
+    assert {train_subset(p, c) for c in classifiers(p).values()} == {None, 3500}
+    with pytest.raises(ParamsError, match="'mnist.autoencoder' is used by this step but not declared"):
+        autoencoder(p)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from seqlab.noise import classify, standard_error
+from seqlab.tools.noise import classify, standard_error
 
 
 def test_the_standard_error_comes_from_the_keys_beside_the_metric():

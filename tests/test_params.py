@@ -6,18 +6,19 @@ import yaml
 from conftest import ROOT, stage_command
 from seqlab.core.errors import ParamsError
 from seqlab.core.params import load_params
-from seqlab.studies.palindrome.params import parse
+from seqlab.core.schema import Unread, read, recording
+from seqlab.studies.palindrome.params import PalindromeParams, model_section, parse
 
 
 def test_the_repository_params_load():
     params = load_params(parse, ROOT / "params.yaml")
     assert params.palindrome.models == ("rnn", "lstm", "peephole", "gru")
-    assert all(params.model[m].T == (5, 10, 20) for m in params.palindrome.models)
+    assert all(model_section(params, m).T == (5, 10, 20) for m in params.palindrome.models)
 
 
 def test_a_scalar_length_is_one_length(default_params):
     default_params["lstm"]["T"] = 20  # what `dvc exp run -S lstm.T=20` writes
-    assert parse(default_params).model["lstm"].T == (20,)
+    assert parse(default_params).lstm.T == (20,)
 
 
 def _set(p: dict, dotted: str, value):
@@ -59,6 +60,31 @@ def test_a_length_with_too_few_palindromes_is_refused(default_params):
     default_params["rnn"]["T"] = [2, 5]
     with pytest.raises(ParamsError, match=r"'rnn\.T' has 2: with palindrome\.data\.base=2 only 2 distinct"):
         parse(default_params)
+
+
+def test_a_step_reads_its_model_section_and_nothing_else(default_params):
+    """A model's chain reads its own section; palindrome.models and the other models stay unread."""
+    with recording() as keys:
+        params = read(PalindromeParams, default_params, only=("palindrome.train", "lstm"))
+    assert keys == {f"palindrome.train.{k}" for k in default_params["palindrome"]["train"]} | {"lstm.T", "lstm.impl"}
+    assert model_section(params, "lstm").T == (5, 10, 20) and params.lstm.impl == "fused"
+    assert all(isinstance(v, Unread) for v in (params.rnn, params.palindrome.data, params.palindrome.models))
+    with pytest.raises(ParamsError, match=r"model 'transformer' is not a palindrome model; "
+                                          r"allowed values: rnn, lstm, peephole, gru"):
+        model_section(params, "transformer")
+    with recording() as keys:
+        read(PalindromeParams, default_params, only=("palindrome.models", "rnn.T", "lstm.T", "peephole.T", "gru.T"))
+    assert keys == {"palindrome.models", "rnn.T", "lstm.T", "peephole.T", "gru.T"}
+
+
+def test_lengths_are_checked_against_the_base_where_a_step_reads_both(default_params):
+    default_params["palindrome"]["data"]["base"] = 2
+    default_params["rnn"]["T"] = [2, 5]
+    generate = read(PalindromeParams, default_params, only=("palindrome.data", "rnn.T"))
+    with pytest.raises(ParamsError, match=r"'rnn\.T' has 2: with palindrome\.data\.base=2"):
+        model_section(generate, "rnn")
+    train = read(PalindromeParams, default_params, only=("palindrome.train", "rnn"))  # the data's base is not read
+    assert model_section(train, "rnn").T == (2, 5)
 
 
 def test_a_missing_key_is_named(default_params):

@@ -6,7 +6,7 @@ dvc metrics diff -> shows the LSTM's new metric;
 dvc exp run -S recall.train.steps=8 -> only the recall study's stages (then the report) run;
 dvc exp run -S mnist.autoencoder.hidden=6 -> only the autoencoder's chain runs;
 dvc exp run --queue -S 'lstmae.synthetic.model.hidden=3,5' + dvc queue start -j 2 -> a sweep, recorded
-by python -m seqlab.sweep and shown in the report.
+by python -m seqlab.tools.experiment_grid and shown in the report.
 The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>), and
 the char-LSTM a short tale the fixture writes (source file:<path>).
 """
@@ -139,7 +139,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
         assert heading in md
     assert md.index("## The course's claims, judged") < md.index("## Palindromes")
     # the ledger: a verdict for every claim, in the metrics and in the report
-    from seqlab.verdicts import CODES
+    from seqlab.judging.verdicts import CODES
 
     claims = json.loads((path / "reports/metrics/claims.json").read_text())
     ledger = json.loads((path / "reports/claims/results.json").read_text())["claims"]
@@ -247,7 +247,7 @@ def test_repro_builds_the_char_lstm_study_on_the_written_text(repo, first_repro)
     assert len(client.get_metric_history(run_id, "heldout_acc")) == 3
     assert client.get_run(run_id).data.metrics["final_heldout_acc"] == pytest.approx(m["heldout_acc"], abs=1e-6)
     # any checkpoint generates from the command line
-    out = subprocess.run([sys.executable, "-m", "seqlab.generate", "--checkpoint",
+    out = subprocess.run([sys.executable, "-m", "seqlab.studies.charlm.generate", "--checkpoint",
                           str(path / "models/charlm/lstm/checkpoints/step000002.pt"), "--start", "The",
                           "--temperature", "0", "--length", "30"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("The") and len(out.stdout) == 34
@@ -287,6 +287,28 @@ def test_repro_again_runs_nothing(repo, first_repro):
     path, env = repo
     out = _run([sys.executable, "-m", "dvc", "repro"], path, env)
     assert _ran(out) == set() and "Data and pipelines are up to date" in out
+
+
+def test_a_key_that_only_evaluation_or_bookkeeping_reads_reruns_no_training(repo, first_repro):
+    """`dvc status` after changing what no training step reads: evaluation-only keys and the run's
+    settings (worker count, MLflow store). Only the stages that read them are out of date."""
+    path, env = repo
+    original = (path / "params.yaml").read_text()
+    p = yaml.safe_load(original)
+    p["recall"]["report"]["examples"] += 1
+    p["sweep"]["evaluate"]["target_acc"] = 0.9
+    p["compute"]["workers"] = 1 if p["compute"]["workers"] != 1 else 2
+    p["mlflow"]["tracking_uri"] = "sqlite:///elsewhere.db"
+    (path / "params.yaml").write_text(yaml.safe_dump(p, sort_keys=False))
+    try:
+        status = json.loads(_run([sys.executable, "-m", "dvc", "status", "--json"], path, env))
+    finally:
+        (path / "params.yaml").write_text(original)
+    changed = set(status)
+    assert {"recall_evaluate", "sweep_evaluate"} <= changed, status  # the test can see a change
+    assert not {s for s in changed if "_train" in s}, status
+    assert changed <= {"recall_evaluate", "sweep_evaluate", "gradflow_measure", "gradflow_figures", "claims",
+                       "report"}, status
 
 
 def test_the_gan_reruns_to_identical_grids_interpolations_and_scores(repo, first_repro):
@@ -329,7 +351,7 @@ def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, firs
     shown = _run(dvc + ["exp", "show", "--csv"], path, env)
     assert "T8.test_acc_mean" in shown
     # the noise tool reads the same diff, with each number's error bar
-    noise = _run([sys.executable, "-m", "seqlab.noise", "main"], path, env)
+    noise = _run([sys.executable, "-m", "seqlab.tools.noise", "main"], path, env)
     assert "reports/metrics/palindrome/lstm.json: T8.test_acc_mean" in noise and "no noise model" in noise
 
     # The experiment's runs carry its name in MLflow, next to the baseline's.
@@ -397,7 +419,7 @@ def test_repro_builds_the_lstmae_study_on_ticker_disjoint_windows(repo, first_re
 
 def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(repo, first_repro):
     """The README's sweep: DVC's own sweep syntax queues the grid, `dvc queue start -j 2` runs it,
-    `python -m seqlab.sweep` reads `dvc exp show --json`; the report then shows the table."""
+    `python -m seqlab.tools.experiment_grid` reads `dvc exp show --json`; the report then shows the table."""
     path, env = repo
     dvc = [sys.executable, "-m", "dvc"]
     env = {**env, "OMP_NUM_THREADS": "1"}
@@ -416,14 +438,14 @@ def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(repo
         time.sleep(3)
     assert status.count("Success") == 2, status
 
-    out = _run([sys.executable, "-m", "seqlab.sweep", "--metric", "synthetic.val_mse", "--by",
+    out = _run([sys.executable, "-m", "seqlab.tools.experiment_grid", "--metric", "synthetic.val_mse", "--by",
                 "lstmae.synthetic.model.hidden", "--show", "synthetic.test_mse", "--out", "sweeps/lstmae"], path, env)
     summary = json.loads((path / "sweeps/lstmae/sweep.json").read_text())
     rows = summary["rows"]
     assert sorted(r["lstmae.synthetic.model.hidden"] for r in rows) == [3, 5]
     assert summary["best"]["name"] == min(rows, key=lambda r: r["synthetic.val_mse"])["name"] and "chosen on" in out
     assert (path / "sweeps/lstmae/sweep.png").read_bytes()[:4] == b"\x89PNG"
-    refused = subprocess.run([sys.executable, "-m", "seqlab.sweep", "--metric", "synthetic.test_mse", "--by",
+    refused = subprocess.run([sys.executable, "-m", "seqlab.tools.experiment_grid", "--metric", "synthetic.test_mse", "--by",
                               "lstmae.synthetic.model.hidden"], cwd=path, env=env, capture_output=True, text=True)
     assert refused.returncode == 2 and "chosen on validation only" in refused.stderr
 

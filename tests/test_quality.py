@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from seqlab.quality import class_histogram, frechet_distance, frechet_features, gaussian, inception_score
+from seqlab.studies.gan.quality import class_histogram, frechet_distance, frechet_features, gaussian, inception_score
 
 
 def test_frechet_distance_of_diagonal_gaussians():

@@ -5,7 +5,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from seqlab.report import ledger, palette_png, provenance, to_html
+from seqlab.report.build import ledger, palette_png, provenance, to_html
 
 
 def _png(pixels: np.ndarray) -> bytes:

@@ -82,7 +82,8 @@ def test_bad_values_name_the_key_and_the_allowed_values(default_params, study, k
 
 @pytest.mark.parametrize("stage,key,value,needle", [
     ("recall_train", "recall.train.hidden", 0, "'recall.train.hidden' has 0"),
-    ("addition_generate", "addition.train.losses", ["l1"], "'addition.train.losses' has 'l1'"),
+    ("addition_train", "addition.train.losses", ["l1"], "'addition.train.losses' has 'l1'"),
+    ("addition_generate", "addition.data.lengths", [70], "'addition.data.lengths' has 70"),
     ("adding_evaluate", "adding.T", 1, "'adding.T' has 1"),
     ("adding_figures", "adding.T", 1, "'adding.T' has 1"),
     ("sweep_train", "sweep.models", ["gru", "mamba"], "'sweep.models' has 'mamba'"),
@@ -97,6 +98,23 @@ def test_a_study_stage_with_bad_params_exits_2_and_writes_nothing(tmp_path, defa
     assert proc.returncode == 2, proc.stderr
     assert needle in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_the_sweep_trains_without_its_evaluation_keys_and_checks_lengths_before_generating(
+        tmp_path, monkeypatch, default_params):
+    from seqlab.core.schema import read, recording
+    from seqlab.studies.sweep.params import SweepParams
+    from seqlab.studies.sweep.steps import STEPS, generate
+
+    with recording() as keys:
+        read(SweepParams, default_params, only=STEPS["train"].keys())
+    assert "sweep.train.stop_at" in keys and not any(k.startswith("sweep.evaluate") for k in keys)
+    default_params["sweep"]["data"]["base"] = 2
+    default_params["sweep"]["T"] = [5, 2]
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParamsError, match=r"'sweep\.T' has 2: too short for base 2"):
+        generate(read(SweepParams, default_params, only=STEPS["generate"].keys()))
+    assert not any(tmp_path.iterdir())
 
 
 def test_a_study_stage_without_its_data_names_the_stage_to_run(tmp_path, default_params):

@@ -1,4 +1,4 @@
-"""python -m seqlab.sweep on `dvc exp show --json` output written by hand in DVC 3's layout: which
+"""python -m seqlab.tools.experiment_grid on `dvc exp show --json` output written by hand in DVC 3's layout: which
 rows count, the choice on validation, and the errors. (tests/test_pipeline.py runs a real queued
 sweep end to end.)"""
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from seqlab import sweep
+from seqlab.tools import experiment_grid as sweep
 from seqlab.core.errors import DataError
 
 

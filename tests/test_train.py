@@ -13,7 +13,7 @@ from seqlab.studies.palindrome.steps import evaluate_model, generate, train
 from seqlab.tasks.palindrome import PalindromeTask, inputs_targets
 from seqlab.tasks.palindrome import generate as generate_palindromes
 from seqlab.training.loop import FitConfig, TrainingDiverged, evaluate, fit
-from seqlab.training.metrics import Metric, steps_to
+from seqlab.judging.metrics import Metric, steps_to
 from seqlab.training.runs import curves, history_frame
 from seqlab.training.seeding import seed_everything
 
@@ -189,7 +189,7 @@ def test_a_step_with_two_optimizers_trains_through_the_same_loop_and_history():
 
 
 def test_reached_and_held_ignores_a_seed_that_touched_the_target_and_fell_back():
-    from seqlab.training.metrics import steps_held
+    from seqlab.judging.metrics import steps_held
 
     frame = pd.DataFrame({"step": [1, 2, 3, 4, 5], "val_acc": [0.5, 0.995, 0.8, 0.99, 1.0]})
     assert steps_to(frame, "val_acc", 0.99) == 2  # first touched at step 2 ...
@@ -198,7 +198,7 @@ def test_reached_and_held_ignores_a_seed_that_touched_the_target_and_fell_back()
 
 
 def test_the_critical_length_is_the_last_before_the_first_failure():
-    from seqlab.training.metrics import critical_length
+    from seqlab.judging.metrics import critical_length
 
     # the LSTM of the committed sweep: solved T=20, fell short at T=30, passed T=40 again
     assert critical_length({5: 1.0, 20: 1.0, 30: 0.14, 40: 1.0, 60: 0.55}, 0.99) == (20, 30)
@@ -207,7 +207,7 @@ def test_the_critical_length_is_the_last_before_the_first_failure():
 
 
 def test_plateaus_and_a_run_still_improving():
-    from seqlab.training.metrics import plateaus, still_improving
+    from seqlab.judging.metrics import plateaus, still_improving
 
     steps = list(range(100, 1300, 100))
     values = [0.2, 0.5, 0.8, 0.8, 0.81, 0.8, 0.79, 0.8, 0.95, 1.0, 1.0, 1.0]

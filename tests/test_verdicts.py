@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from seqlab.verdicts import (
+from seqlab.judging.verdicts import (
     FAILS,
     HOLDS,
     MIXED,

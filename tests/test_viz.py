@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from seqlab.viz import log_run_curves
+from seqlab.present.viz import log_run_curves
 
 
 class _Tracker:

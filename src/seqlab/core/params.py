@@ -1,14 +1,13 @@
 """The only reader of params.yaml, and the typed readers every study's schema is built from.
 
-Every stage loads params.yaml through :func:`load_params` with its study's ``parse`` before
-doing any work, so a bad value stops the stage with a message naming the key and the allowed
-values, and nothing is written. Each reader takes the mapping that holds the key and the key's
-full dotted name, which every error repeats.
+Every stage reads params.yaml through its study's schema (seqlab.core.schema, built from the
+readers below) before doing any work, so a bad value stops the stage with a message naming the
+key and the allowed values, and nothing is written. Each reader takes the mapping that holds the
+key and the key's full dotted name, which every error repeats.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -142,55 +141,6 @@ def choice_list(mapping: dict, key: str, allowed) -> tuple[str, ...]:
     if len(set(items)) != len(items):
         raise ParamsError(f"params.yaml: '{key}' repeats a value: {items}")
     return tuple(items)
-
-
-# --- sections several studies share -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MlflowConfig:
-    tracking_uri: str
-
-
-def mlflow_config(raw: dict) -> MlflowConfig:
-    uri = get(section(raw, "mlflow"), "mlflow.tracking_uri")
-    if not isinstance(uri, str) or not uri:
-        raise ParamsError(f"params.yaml: 'mlflow.tracking_uri' must be a non-empty string, got {uri!r}")
-    return MlflowConfig(tracking_uri=uri)
-
-
-def workers(raw: dict) -> int:
-    """``compute.workers``: training processes run side by side (results do not depend on it)."""
-    return integer(section(raw, "compute"), "compute.workers", 1)
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """The keys every algorithmic study's train section carries."""
-
-    seeds: tuple[int, ...]
-    steps: int
-    batch_size: int
-    lr: float
-    clip_norm: float
-    eval_every: int
-    forget_bias: float
-    device: str
-
-
-def train_settings(train: dict, prefix: str) -> TrainSettings:
-    """Read ``<prefix>.seeds``, ``.steps``, ``.batch_size``, ``.lr``, ``.clip_norm``,
-    ``.eval_every``, ``.forget_bias`` and ``.device``."""
-    return TrainSettings(
-        seeds=int_list(train, f"{prefix}.seeds", 0, "training seeds"),
-        steps=integer(train, f"{prefix}.steps", 1),
-        batch_size=integer(train, f"{prefix}.batch_size", 1),
-        lr=positive_number(train, f"{prefix}.lr"),
-        clip_norm=positive_number(train, f"{prefix}.clip_norm"),
-        eval_every=integer(train, f"{prefix}.eval_every", 1),
-        forget_bias=number(train, f"{prefix}.forget_bias"),
-        device=choice(train, f"{prefix}.device", DEVICES),
-    )
 
 
 def stop_at(train: dict, key: str) -> float | None:

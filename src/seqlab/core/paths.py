@@ -68,3 +68,9 @@ def study_figures(study: str) -> Path:
 def provenance(stage: str) -> Path:
     """What ran a DVC stage, and where: reports/provenance/<stage>.json ('@' becomes '-')."""
     return REPORTS / "provenance" / f"{stage.replace('@', '-')}.json"
+
+# A training run's record in its run folder (seqlab.training.runs writes it; evaluation, figures
+# and the judge read it): the per-step history, the checkpoint, and run.json.
+HISTORY = "history.csv"
+CHECKPOINT = "model.pt"
+RUN = "run.json"

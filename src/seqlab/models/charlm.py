@@ -1,7 +1,7 @@
 """The character-level language model: embedding -> stacked LSTM -> a linear head over the
 vocabulary (the course's char-RNN; Karpathy 2015, "The Unreasonable Effectiveness of Recurrent
 Neural Networks"). Its config carries the vocabulary, so a checkpoint alone is enough to
-generate text (python -m seqlab.generate).
+generate text (python -m seqlab.studies.charlm.generate).
 
 The recurrence is torch's fused nn.LSTM (``impl="fused"``, the default), or the same equations
 in the hand-written :class:`~seqlab.models.cells.LSTMCell`, one per layer (``impl="cell"``);

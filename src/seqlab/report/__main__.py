@@ -4,7 +4,7 @@
 """
 
 from seqlab.core.cli import run_stage
-from seqlab.report import write_report
+from seqlab.report.build import write_report
 from seqlab.studies.registry import parse_all
 
 if __name__ == "__main__":

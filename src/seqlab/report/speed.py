@@ -18,7 +18,7 @@ from pathlib import Path
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import table
+from seqlab.present.markdown import table
 
 RECORDED = Path("benchmarks/recorded")
 CELLS = RECORDED / "cells.json"

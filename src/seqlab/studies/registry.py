@@ -1,13 +1,15 @@
 """The registry of studies, in the order the report presents them.
 
-Adding a study adds its name here: one line. The report, the claims ledger and the params check
-(``python -m seqlab.studies``) iterate this list; a study's own stages never import it, so
-registering a new study re-runs no other study's stages.
+Adding a study adds its name here: one line. The pipeline generator (python -m
+seqlab.tools.pipeline), the report, the claims ledger and the params check (``python -m
+seqlab.studies``) iterate this list; a study's own stages never import it, so registering a new
+study re-runs no other study's stages.
 
-Each registered name is a package ``seqlab.studies.<name>`` with a ``params`` module (``parse``:
-its schema) and a ``report`` module (``CONTENTS``, its entry in the report's contents line, and
-``section(params) -> list[str]``, its markdown from its stage outputs only); a ``claims`` module
-(``claims(params) -> list[Claim]``) where the course made claims about it.
+Each registered name is a package ``seqlab.studies.<name>`` with a ``stages.yaml`` (its DVC
+stages, and what the report and the ledger read of its outputs), a ``params`` module (``parse``:
+its schema read whole) and a ``report`` module (``CONTENTS``, its entry in the report's contents
+line, and ``section(params) -> list[str]``, its markdown from its stage outputs only); a
+``claims`` module (``claims(params) -> list[Claim]``) where the course made claims about it.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from seqlab.training.metrics import ACCURACY, Metric
+from seqlab.judging.metrics import ACCURACY, Metric
 
 
 class TrainingDiverged(RuntimeError):

@@ -18,12 +18,10 @@ import pandas as pd
 
 from seqlab.core import tally
 from seqlab.core.files import write_json
+from seqlab.core.paths import CHECKPOINT, HISTORY, RUN  # noqa: F401 (the run record's file names, re-exported)
 from seqlab.models.config import ModelConfig
 from seqlab.training.loop import History
 
-HISTORY = "history.csv"
-CHECKPOINT = "model.pt"
-RUN = "run.json"
 
 
 @dataclass

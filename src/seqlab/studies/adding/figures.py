@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json
 from seqlab.models.recurrent import label
-from seqlab.studies.adding.params import AddingParams, parse
-from seqlab.viz import COLORS, log_run_curves, save_figure
+from seqlab.studies.adding.params import AddingParams
+from seqlab.present.viz import COLORS, log_run_curves, save_figure
 
 STUDY = "adding"
 
@@ -54,5 +54,7 @@ def make_figures(p: AddingParams, tracker=None) -> None:
     log_run_curves(tracker, paths.study_models(STUDY), STUDY)
 
 
+STEPS = {"figures": Step(make_figures, reads=("adding.models", "adding.T"))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, AddingParams, STEPS, experiment=STUDY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, table, training_cost
+from seqlab.present.markdown import fig, table, training_cost
 from seqlab.models.recurrent import label
 from seqlab.studies.adding.params import AddingParams
 
@@ -43,7 +43,7 @@ def section(p: AddingParams) -> list[str]:
         "",
         fig(STUDY, "loss.png", "Adding task training loss"),
         "",
-        f"Training: hidden {p.hidden}, Adam lr {p.train.lr}, batch {p.train.batch_size}, {p.train.steps} steps, clip "
+        f"Training: hidden {p.train.hidden}, Adam lr {p.train.lr}, batch {p.train.batch_size}, {p.train.steps} steps, clip "
         f"{p.train.clip_norm}, forget bias {p.train.forget_bias}; implementations "
         f"{', '.join(f'{label(m)} {p.impls[m]}' for m in p.models)}; {training_cost(res['runs'])}. MLflow experiment `adding`.",
         "",

@@ -10,14 +10,14 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json, write_json
 from seqlab.models.config import count_parameters
 from seqlab.models.sequence import SequenceRegressorConfig
-from seqlab.studies.adding.params import AddingParams, parse
+from seqlab.studies.adding.params import AddingParams
 from seqlab.tasks import adding
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
-from seqlab.training.metrics import MSE, mean_std
+from seqlab.judging.metrics import MSE, mean_std
 from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run
 from seqlab.training.seeding import seed_everything
@@ -26,12 +26,13 @@ STUDY = "adding"
 
 
 def generate(p: AddingParams, tracker=None) -> dict:
-    sizes = {"train": p.n_train, "val": p.n_val, "test": p.n_test}
-    return adding.write_all(paths.study_data(STUDY), p.T, sizes, p.seed)
+    d = p.data
+    sizes = {"train": d.n_train, "val": d.n_val, "test": d.n_test}
+    return adding.write_all(paths.study_data(STUDY), p.T, sizes, d.seed)
 
 
 def config(p: AddingParams, model: str) -> SequenceRegressorConfig:
-    return SequenceRegressorConfig(kind=model, impl=p.impls[model], input_dim=adding.INPUT_DIM, hidden=p.hidden,
+    return SequenceRegressorConfig(kind=model, impl=p.impls[model], input_dim=adding.INPUT_DIM, hidden=p.train.hidden,
                                    forget_bias=p.train.forget_bias)
 
 
@@ -55,7 +56,7 @@ def _train_job(job: tuple[AddingParams, str, int, int]) -> RunResult:
 def train(p: AddingParams, tracker=None) -> None:
     # Longest sequences first, so the last job to finish is a short one and workers stay busy.
     jobs = sorted(((p, m, T, s) for m in p.models for T in p.T for s in p.train.seeds), key=lambda j: -j[2])
-    workers = workers_for(resolve_device(p.train.device, "adding.train.device"), p.workers)
+    workers = workers_for(resolve_device(p.train.device, "adding.train.device"), p.runtime.workers)
     results = dict(zip([j[1:] for j in jobs], run_parallel(_train_job, jobs, workers, STUDY)))
     t = p.train
     for m in p.models:
@@ -94,17 +95,21 @@ def evaluate_study(p: AddingParams, tracker=None) -> dict:
             metrics.setdefault(m, {})[f"T{T}"] = {
                 "test_mse_mean": round(mean, 6), "test_mse_std": round(std, 6), "n_seeds": len(mses),
                 "vs_baseline": round(mean / baseline, 4),
-                "seeds_solved": sum(v < p.solved_mse for v in mses),
+                "seeds_solved": sum(v < p.evaluate.solved_mse for v in mses),
             }
             curves(frames, MSE.name).to_csv(plots / f"{m}_T{T}.csv", index=False)
     metrics["baseline_mse"] = {f"T{T}": meta["baseline"][str(T)]["test_mse"] for T in p.T}
     write_json(paths.study_metrics(STUDY), metrics)
     write_json(paths.study_results(STUDY), {"data": meta, "metrics": metrics, "runs": rows,
-                                            "solved_mse": p.solved_mse, "theoretical_baseline": adding.BASELINE_MSE})
+                                            "solved_mse": p.evaluate.solved_mse, "theoretical_baseline": adding.BASELINE_MSE})
     return metrics
 
 
-STEPS = {"generate": generate, "train": train, "evaluate": evaluate_study}
+STEPS = {
+    "generate": Step(generate, reads=("adding.T", "adding.data")),
+    "train": Step(train, reads=("adding.models", "adding.T", "adding.train")),
+    "evaluate": Step(evaluate_study, reads=("adding.models", "adding.T", "adding.train.seeds", "adding.evaluate")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, AddingParams, STEPS, experiment=STUDY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.studies.addition.params import AdditionParams
-from seqlab.verdicts import NOT_COMPARABLE, Claim, Verdict, paired
+from seqlab.judging.verdicts import NOT_COMPARABLE, Claim, Verdict, paired
 
 STUDY = "addition"
 SEEN = 0.5  # a length whose test problems are mostly also training problems tests memory, not addition

@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
-from seqlab.studies.addition.params import AdditionParams, parse
-from seqlab.viz import band, log_run_curves, save_figure
+from seqlab.core.cli import Step, run_stage
+from seqlab.studies.addition.params import AdditionParams
+from seqlab.present.viz import band, log_run_curves, save_figure
 
 STUDY = "addition"
 LOSS_STYLE = {"bce": "-", "mse": "--"}
@@ -68,12 +68,14 @@ def make_figures(p: AdditionParams, tracker=None) -> None:
     plots = paths.study_plots(STUDY)
     table = pd.read_csv(plots / "by_length.csv")
     frames = {(L, h, loss): pd.read_csv(plots / "curves" / f"L{L}-h{h}-{loss}.csv")
-              for L in p.data.lengths for h in p.hidden for loss in p.losses}
+              for L in p.data.lengths for h in p.train.hidden for loss in p.train.losses}
     out = paths.study_figures(STUDY)
     plot_addition_losses(frames, out / "mse_vs_bce.png")
     plot_addition_by_length(table, out / "accuracy_by_length.png")
     log_run_curves(tracker, paths.study_models(STUDY), STUDY)
 
 
+STEPS = {"figures": Step(make_figures, reads=("addition.data.lengths", "addition.train.hidden", "addition.train.losses"))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, AdditionParams, STEPS, experiment=STUDY)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, pm, table, training_cost
+from seqlab.present.markdown import fig, pm, table, training_cost
 from seqlab.studies.addition.params import AdditionParams
-from seqlab.verdicts import paired
+from seqlab.judging.verdicts import paired
 
 STUDY = "addition"
 CONTENTS = "binary addition"
@@ -30,8 +30,8 @@ def section(p: AdditionParams) -> list[str]:
     rows = []
     own = [r for r in res["runs"] if r["L"] == r["L_eval"]]
     for L in p.data.lengths:
-        for h in p.hidden:
-            for loss in p.losses:
+        for h in p.train.hidden:
+            for loss in p.train.losses:
                 m = metrics[f"L{L}"][f"h{h}"][loss]
                 steps = [r["steps_to_99"] for r in own if (r["L"], r["hidden"], r["loss"]) == (L, h, loss)]
                 reached = [s for s in steps if s is not None]

@@ -11,14 +11,14 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json, write_json
 from seqlab.models.config import count_parameters
 from seqlab.models.sequence import BitTaggerConfig
-from seqlab.studies.addition.params import AdditionParams, parse
+from seqlab.studies.addition.params import AdditionParams
 from seqlab.tasks import addition
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
-from seqlab.training.metrics import BIT_ACCURACY, SUM_ACCURACY, mean_std, steps_to
+from seqlab.judging.metrics import BIT_ACCURACY, SUM_ACCURACY, mean_std, steps_to
 from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run
 from seqlab.training.seeding import seed_everything
@@ -66,12 +66,12 @@ def _train_job(job: tuple[AdditionParams, int, int, str, int]) -> RunResult:
 
 
 def configs(p: AdditionParams):
-    return [(L, h, loss) for L in p.data.lengths for h in p.hidden for loss in p.losses]
+    return [(L, h, loss) for L in p.data.lengths for h in p.train.hidden for loss in p.train.losses]
 
 
 def train(p: AdditionParams, tracker=None) -> None:
     jobs = [(p, L, h, loss, s) for L, h, loss in configs(p) for s in p.train.seeds]
-    workers = workers_for(resolve_device(p.train.device, "addition.train.device"), p.workers)
+    workers = workers_for(resolve_device(p.train.device, "addition.train.device"), p.runtime.workers)
     results = dict(zip([j[1:] for j in jobs], run_parallel(_train_job, jobs, workers, STUDY)))
     t = p.train
     for L, h, loss in configs(p):
@@ -126,7 +126,7 @@ def evaluate_study(p: AdditionParams, tracker=None) -> dict:
             "n_test": len(tests[L][1]),
             f"sum_acc_at_L{p.data.eval_max_len}": round(float(longer["sum_acc"].mean()), 6),
         }
-    comparison = compare_losses(at_own) if set(p.losses) == {"mse", "bce"} else None
+    comparison = compare_losses(at_own) if set(p.train.losses) == {"mse", "bce"} else None
     if comparison:
         metrics["bce_minus_mse"] = {k: comparison[k] for k in ("sum_acc", "bit_acc", "bce_higher", "mse_higher", "equal")}
     write_json(paths.study_metrics(STUDY), metrics)
@@ -153,7 +153,12 @@ def compare_losses(at_own: pd.DataFrame) -> dict:
     }
 
 
-STEPS = {"generate": generate, "train": train, "evaluate": evaluate_study}
+STEPS = {
+    "generate": Step(generate, reads=("addition.data",)),
+    "train": Step(train, reads=("addition.data.lengths", "addition.train")),
+    "evaluate": Step(evaluate_study, reads=("addition.data.lengths", "addition.data.eval_max_len", "addition.train.hidden",
+                                            "addition.train.losses", "addition.train.seeds")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, AdditionParams, STEPS, experiment=STUDY)

@@ -7,7 +7,7 @@ import pandas as pd
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.studies.charlm.params import COURSE_ACC, COURSE_STEP, CharParams, course_corpus
-from seqlab.verdicts import FAILS, HOLDS, NOT_COMPARABLE, Claim, Verdict, both, by_seed, paired
+from seqlab.judging.verdicts import FAILS, HOLDS, NOT_COMPARABLE, Claim, Verdict, both, by_seed, paired
 
 STUDY = "charlm"
 SOURCE = "course report (char-LSTM on Grimms' Fairy Tales)"

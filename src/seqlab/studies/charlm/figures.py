@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json
-from seqlab.studies.charlm.params import COURSE_ACC, COURSE_STEP, CharParams, course_corpus, parse
-from seqlab.studies.charlm.steps import GREEDY, STUDY
-from seqlab.viz import save_figure
+from seqlab.studies.charlm.params import COURSE_ACC, COURSE_STEP, CharParams, course_corpus
+from seqlab.studies.charlm.layout import GREEDY, STUDY
+from seqlab.present.viz import save_figure
 
 SETS = (("train", "training batches (mean per interval)", "tab:gray"), ("heldout", "held-out text", "tab:blue"))
 BASELINES = (("unigram", ":"), ("bigram", "--"))
@@ -96,5 +96,7 @@ def make_figures(p: CharParams, tracker=None) -> None:
         tracker.log_artifact(res["run"]["run_id"], png)
 
 
+STEPS = {"figures": Step(make_figures, reads=("charlm.generate.ngram", "charlm.generate.measure_length"))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, CharParams, STEPS, experiment=STUDY)

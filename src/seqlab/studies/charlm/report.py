@@ -6,7 +6,7 @@ import pandas as pd
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, table
+from seqlab.present.markdown import fig, table
 from seqlab.studies.charlm.params import COURSE_ACC, COURSE_STEP, CharParams, course_corpus
 
 STUDY = "charlm"
@@ -80,6 +80,7 @@ def section(p: CharParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
     curves = pd.read_csv(paths.study_plots(STUDY) / "curves.csv")
     m, meta, run, speed, t, g = res["metrics"], res["meta"], res["run"], res["speed"], p.train, p.generate
+    mo = p.model
     final = res["checkpoints"][-1]
     base = res["baselines"]
     n = g.ngram
@@ -112,8 +113,8 @@ def section(p: CharParams) -> list[str]:
     return [
         "## Char-LSTM: generating text, and measuring what the course eyeballed",
         "",
-        f"The course's character-level language model: an embedding of {p.embedding}, a {p.layers}-layer LSTM of "
-        f"{p.hidden} units ({IMPL_LABEL[p.impl]}) and a linear head over the {meta['vocab_size']} characters; "
+        f"The course's character-level language model: an embedding of {mo.embedding}, a {mo.layers}-layer LSTM of "
+        f"{mo.hidden} units ({IMPL_LABEL[mo.impl]}) and a linear head over the {meta['vocab_size']} characters; "
         f"{run['n_params']:,} parameters. It reads random windows of {t.seq_len} characters of the training text "
         f"(any start, a fresh permutation each epoch) in batches of {t.batch_size}, and predicts each next character: "
         f"Adam at lr {t.lr:g}, ×{t.lr_decay:g} every {t.decay_every:,} steps, gradient norm clipped at "
@@ -183,7 +184,7 @@ def section(p: CharParams) -> list[str]:
         "",
         *samples,
         "Every sample of every checkpoint is in `reports/charlm/samples/` and in MLflow (experiment `charlm`). "
-        "To generate from any checkpoint: `python -m seqlab.generate --checkpoint models/charlm/lstm/model.pt "
+        "To generate from any checkpoint: `python -m seqlab.studies.charlm.generate --checkpoint models/charlm/lstm/model.pt "
         "--start \"Once\" --temperature 0.8 --length 200`.",
         "",
     ]

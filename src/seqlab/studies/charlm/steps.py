@@ -14,16 +14,17 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.errors import DataError
 from seqlab.core.files import read_json, write_json
-from seqlab.decoding import Sample, generate, score_text
+from seqlab.studies.charlm.decoding import Sample, generate, score_text
 from seqlab.models.charlm import CharLSTMConfig
 from seqlab.models.config import count_parameters
-from seqlab.studies.charlm.params import COURSE_ACC, CharParams, parse
+from seqlab.studies.charlm.layout import GREEDY, STUDY
+from seqlab.studies.charlm.params import COURSE_ACC, CharParams
 from seqlab.studies.charlm.update import CharStep
 from seqlab.tasks import text
-from seqlab.textstats import (
+from seqlab.studies.charlm.textstats import (
     bigram_accuracy,
     bigram_nll,
     bits_per_char,
@@ -38,10 +39,8 @@ from seqlab.training.loop import FitConfig, fit, resolve_device
 from seqlab.training.runs import HISTORY, RUN, RunResult, record_run
 from seqlab.training.seeding import seed_everything
 
-STUDY = "charlm"
 TRAIN_TEXT, HELDOUT_TEXT, META = "train.txt", "heldout.txt", "meta.json"
 CHECKPOINTS = "checkpoints"
-GREEDY = "greedy"
 
 
 def run_dir():
@@ -68,18 +67,18 @@ def check_starts(p: CharParams, vocab: text.Vocabulary, where: str) -> None:
 def prepare(p: CharParams, tracker=None) -> dict:
     """Read the source, check it can train and generate, then write the training text, the
     held-out text (the last ``heldout`` fraction) and meta.json to data/charlm/."""
-    corpus = text.load_source(p.source)
+    d, t = p.data, p.train
+    corpus = text.load_source(d.source)
     vocab = text.Vocabulary.of(corpus.text)
-    cut = text.split_point(len(corpus.text), p.heldout)
+    cut = text.split_point(len(corpus.text), d.heldout)
     train_text, heldout_text = corpus.text[:cut], corpus.text[cut:]
-    t = p.train
-    text.check_sizes(p.source, len(train_text), len(heldout_text), t.seq_len, t.batch_size)
-    check_starts(p, vocab, f"source {p.source!r}")
-    meta = {"source": p.source, "origin": corpus.origin, "title": corpus.title, "gutenberg_stripped": corpus.gutenberg,
+    text.check_sizes(d.source, len(train_text), len(heldout_text), t.seq_len, t.batch_size)
+    check_starts(p, vocab, f"source {d.source!r}")
+    meta = {"source": d.source, "origin": corpus.origin, "title": corpus.title, "gutenberg_stripped": corpus.gutenberg,
             "raw_sha256": corpus.raw_sha256, "sha256": corpus.sha256, "n_chars": len(corpus.text),
-            "n_train": len(train_text), "n_heldout": len(heldout_text), "heldout": p.heldout,
+            "n_train": len(train_text), "n_heldout": len(heldout_text), "heldout": d.heldout,
             "vocab": vocab.chars, "vocab_size": vocab.size}
-    if p.source == text.OFFLINE_DEFAULT:
+    if d.source == text.OFFLINE_DEFAULT:
         meta["python"] = platform.python_version()  # the help topics change between Python versions
     out = paths.study_data(STUDY)
     out.mkdir(parents=True, exist_ok=True)
@@ -104,7 +103,8 @@ def load_data() -> tuple[dict, text.Vocabulary, torch.Tensor, torch.Tensor]:
 
 
 def config(p: CharParams, vocab: text.Vocabulary) -> CharLSTMConfig:
-    return CharLSTMConfig(vocab=vocab.chars, embedding=p.embedding, hidden=p.hidden, layers=p.layers, impl=p.impl)
+    m = p.model
+    return CharLSTMConfig(vocab=vocab.chars, embedding=m.embedding, hidden=m.hidden, layers=m.layers, impl=m.impl)
 
 
 def train(p: CharParams, tracker=None) -> dict:
@@ -114,14 +114,14 @@ def train(p: CharParams, tracker=None) -> dict:
     device = resolve_device(p.train.device, "charlm.train.device")
     meta, vocab, train_ids, heldout_ids = load_data()
     t = p.train
-    text.check_sizes(p.source, len(train_ids), len(heldout_ids), t.seq_len, t.batch_size)
+    text.check_sizes(p.data.source, len(train_ids), len(heldout_ids), t.seq_len, t.batch_size)
     check_starts(p, vocab, "data/charlm")
     x, y = text.windows(train_ids.to(device), t.seq_len)  # (N, seq_len) views
     heldout = heldout_ids.to(device)
     seed_everything(t.seed)
     model = config(p, vocab).build().to(device)
     cfg = FitConfig(steps=t.steps, batch_size=t.batch_size, lr=t.lr, clip_norm=t.clip_norm, eval_every=t.eval_every)
-    step = CharStep(model, cfg, t.lr_decay, t.decay_every, p.checkpoint_steps())
+    step = CharStep(model, cfg, t.lr_decay, t.decay_every, t.checkpoint_steps())
     eval_seconds = 0.0
 
     def score_heldout(_step: int, m) -> dict[str, float]:
@@ -133,8 +133,9 @@ def train(p: CharParams, tracker=None) -> dict:
 
     hist = fit(model, (x, y), None, cfg, t.seed, name="char-LSTM", step=step, on_eval=score_heldout)
     result = RunResult(hist, {k: v.cpu() for k, v in model.state_dict().items()}, count_parameters(model))
-    params = {"source": p.source, "embedding": p.embedding, "hidden": p.hidden, "layers": p.layers, "impl": p.impl,
-              "steps": t.steps, "seq_len": t.seq_len, "batch_size": t.batch_size, "lr": t.lr,
+    mo = p.model
+    params = {"source": p.data.source, "embedding": mo.embedding, "hidden": mo.hidden, "layers": mo.layers,
+              "impl": mo.impl, "steps": t.steps, "seq_len": t.seq_len, "batch_size": t.batch_size, "lr": t.lr,
               "lr_decay": t.lr_decay, "decay_every": t.decay_every, "clip_norm": t.clip_norm, "seed": t.seed,
               "n_train_chars": len(train_ids), "vocab_size": vocab.size, "corpus_sha256": meta["sha256"]}
     run_id = record_run(run_dir(), config(p, vocab), result, tracker, "lstm", params)
@@ -215,7 +216,7 @@ def evaluate_study(p: CharParams, tracker=None) -> dict:
     for b in baselines.values():
         b["bpc"] = bits_per_char(b["loss"])
     checkpoints = []
-    for step in p.checkpoint_steps():
+    for step in t.checkpoint_steps():
         model = CharLSTMConfig.load(checkpoint_path(step), device)
         windowed, carried = score_text(model, heldout, t.seq_len), score_text(model, heldout, t.seq_len, carry=True)
         checkpoints.append({"step": step, "heldout_loss": windowed.loss, "heldout_acc": windowed.accuracy,
@@ -296,7 +297,15 @@ def write_samples(p: CharParams, checkpoints: list[dict]) -> list:
     return written
 
 
-STEPS = {"prepare": prepare, "train": train, "evaluate": evaluate_study}
+# prepare and train check the starts against the corpus's vocabulary, so a start no model could
+# decode fails before any training; evaluate reads the text and the model from disk.
+STEPS = {
+    "prepare": Step(prepare, reads=("charlm.data", "charlm.train.seq_len", "charlm.train.batch_size",
+                                    "charlm.generate.starts")),
+    "train": Step(train, reads=("charlm.data.source", "charlm.model", "charlm.train", "charlm.generate.starts")),
+    "evaluate": Step(evaluate_study, reads=("charlm.train.steps", "charlm.train.seq_len", "charlm.train.device",
+                                            "charlm.train.checkpoints", "charlm.generate")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, CharParams, STEPS, experiment=STUDY)

@@ -15,15 +15,14 @@ import numpy as np
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json
-from seqlab.gallery import save_grid, show, tile
-from seqlab.studies.gan.params import GanParams, parse
-from seqlab.studies.gan.steps import SNAPSHOTS, TRAIN_COLUMNS, run_dir
+from seqlab.present.gallery import save_grid, show, tile
+from seqlab.studies.gan.params import GanParams
+from seqlab.studies.gan.layout import D_EQUILIBRIUM, G_EQUILIBRIUM, SNAPSHOTS, TRAIN_COLUMNS, run_dir
 from seqlab.tasks import mnist
-from seqlab.studies.gan.update import D_EQUILIBRIUM, G_EQUILIBRIUM
-from seqlab.training.runs import HISTORY
-from seqlab.viz import save_figure
+from seqlab.core.paths import HISTORY
+from seqlab.present.viz import save_figure
 
 STUDY = "gan"
 
@@ -133,5 +132,7 @@ def make_figures(p: GanParams, tracker=None) -> None:
             tracker.log_artifact(run_id, curve)
 
 
+STEPS = {"figures": Step(make_figures, reads=())}  # everything it draws is in the run's and evaluate's outputs
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, GanParams, STEPS, experiment=STUDY)

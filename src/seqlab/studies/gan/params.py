@@ -1,50 +1,20 @@
-"""The GAN's section of params.yaml: validated, typed, frozen."""
+"""The GAN's params: its own section of params.yaml (``gan``), and the three keys of the MNIST
+study's ``mnist.data`` that size the splits it trains on and is scored against. Each key is
+declared once, as a field of the schemas below (seqlab.core.schema).
+
+The root schema has no SECTION: its fields are top-level keys, ``gan`` and ``mnist``. The steps
+read the splits themselves from disk (``data/mnist``, their data dep), never ``mnist.data``;
+the full read (the params check, the report) uses those keys only to reject, before any work,
+a sample size the splits cannot supply."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from seqlab.core.errors import ParamsError
-from seqlab.core.params import (
-    DEVICES,
-    MlflowConfig,
-    boolean,
-    choice,
-    get,
-    integer,
-    mlflow_config,
-    number,
-    positive_number,
-    section,
-)
+from seqlab.core.params import DEVICES, boolean, choice, get, integer, number, positive_number
+from seqlab.core.schema import Runtime, param, parser, part, settings
 from seqlab.models.mlp import widths
-
-
-@dataclass(frozen=True)
-class GanTrain:
-    updates: int
-    batch_size: int
-    lr: float
-    betas: tuple[float, float]
-    seed: int
-    device: str
-    grid_every: int  # an image grid and a scored sample every this many updates
-
-
-@dataclass(frozen=True)
-class GanParams:
-    latent: int
-    generator: tuple[int, ...]
-    discriminator: tuple[int, ...]
-    slope: float
-    train: GanTrain
-    grid_size: int  # images in each grid, from one fixed latent batch
-    n_samples: int  # images per Fréchet distance and Inception score
-    latent_seed: int  # the fixed latent batches (grid, scored samples) are drawn from it
-    interpolation_seeds: tuple[int, int]
-    interpolation_points: int
-    judge_batch_size: int
-    mlflow: MlflowConfig
 
 
 def _betas(mapping: dict, key: str) -> tuple[float, float]:
@@ -55,13 +25,20 @@ def _betas(mapping: dict, key: str) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
-def _mnist_split_sizes(raw: dict) -> tuple[int, int] | None:
-    """(train, test) images of the MNIST study's splits, known before any work unless
-    ``mnist.data.full`` takes every image of the source (then checked when the splits load)."""
-    d = section(section(raw, "mnist"), "mnist.data")
-    if boolean(d, "mnist.data.full"):
-        return None
-    return integer(d, "mnist.data.n_train", 1), integer(d, "mnist.data.n_test", 1)
+def _slope(mapping: dict, key: str) -> float:
+    slope = number(mapping, key)
+    if not 0 <= slope < 1:
+        raise ParamsError(f"params.yaml: '{key}' (LeakyReLU's negative slope) must be in [0, 1), got {slope}")
+    return slope
+
+
+def _seed_pair(mapping: dict, key: str) -> tuple[int, int]:
+    seeds = get(mapping, key)
+    if not (isinstance(seeds, list) and len(seeds) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                               and v >= 0 for v in seeds) and seeds[0] != seeds[1]):
+        raise ParamsError(f"params.yaml: '{key}' must be two different integers >= 0 (one latent "
+                          f"vector each), got {seeds!r}")
+    return seeds[0], seeds[1]
 
 
 def check_samples(n_samples: int, n_train: int, n_test: int) -> None:
@@ -72,34 +49,73 @@ def check_samples(n_samples: int, n_train: int, n_test: int) -> None:
                           f"(train {n_train}, test {n_test}: 'mnist.data.n_train', 'mnist.data.n_test')")
 
 
-def parse(raw: dict) -> GanParams:
-    g = section(raw, "gan")
-    m, t, s, i = (section(g, f"gan.{k}") for k in ("model", "train", "score", "interpolate"))
-    train = GanTrain(updates=integer(t, "gan.train.updates", 1), batch_size=integer(t, "gan.train.batch_size", 2),
-                     lr=positive_number(t, "gan.train.lr"), betas=_betas(t, "gan.train.betas"),
-                     seed=integer(t, "gan.train.seed", 0), device=choice(t, "gan.train.device", DEVICES),
-                     grid_every=integer(t, "gan.train.grid_every", 1))
-    n_samples = integer(s, "gan.score.n_samples", 2)
-    if (sizes := _mnist_split_sizes(raw)) is not None:
-        check_samples(n_samples, *sizes)
-    seeds = get(i, "gan.interpolate.seeds")
-    if not (isinstance(seeds, list) and len(seeds) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
-                                                               and v >= 0 for v in seeds) and seeds[0] != seeds[1]):
-        raise ParamsError(f"params.yaml: 'gan.interpolate.seeds' must be two different integers >= 0 (one latent "
-                          f"vector each), got {seeds!r}")
-    slope = number(m, "gan.model.slope")
-    if not 0 <= slope < 1:
-        raise ParamsError(f"params.yaml: 'gan.model.slope' (LeakyReLU's negative slope) must be in [0, 1), got {slope}")
-    return GanParams(
-        latent=integer(m, "gan.model.latent", 1),
-        generator=widths(m, "gan.model.generator", allow_empty=False),
-        discriminator=widths(m, "gan.model.discriminator", allow_empty=False),
-        slope=slope, train=train,
-        grid_size=integer(s, "gan.score.grid_size", 1),
-        n_samples=n_samples,
-        latent_seed=integer(s, "gan.score.latent_seed", 0),
-        interpolation_seeds=(seeds[0], seeds[1]),
-        interpolation_points=integer(i, "gan.interpolate.points", 2),
-        judge_batch_size=integer(s, "gan.score.judge_batch_size", 1),
-        mlflow=mlflow_config(raw),
-    )
+@dataclass(frozen=True)
+class GanModel:
+    latent: int = param(integer, 1)
+    generator: tuple[int, ...] = param(widths, False)  # latent -> ... -> 784, tanh
+    discriminator: tuple[int, ...] = param(widths, False)  # 784 -> ... -> 1 logit
+    slope: float = param(_slope)  # LeakyReLU
+
+
+@dataclass(frozen=True)
+class GanTrain:
+    updates: int = param(integer, 1)
+    batch_size: int = param(integer, 2)
+    lr: float = param(positive_number)
+    betas: tuple[float, float] = param(_betas)
+    seed: int = param(integer, 0)
+    device: str = param(choice, DEVICES)
+    grid_every: int = param(integer, 1)  # an image grid and a scored sample every this many updates
+
+
+@dataclass(frozen=True)
+class GanScore:
+    grid_size: int = param(integer, 1)  # images in each grid, from one fixed latent batch
+    n_samples: int = param(integer, 2)  # images per Fréchet distance and Inception score
+    latent_seed: int = param(integer, 0)  # the fixed latent batches (grid, scored samples) are drawn from it
+    judge_batch_size: int = param(integer, 1)
+
+
+@dataclass(frozen=True)
+class GanInterpolate:
+    seeds: tuple[int, int] = param(_seed_pair)  # the two latent vectors' seeds
+    points: int = param(integer, 2)
+
+
+@dataclass(frozen=True)
+class Gan:
+    model: GanModel = part(GanModel)
+    train: GanTrain = part(GanTrain)
+    score: GanScore = part(GanScore)
+    interpolate: GanInterpolate = part(GanInterpolate)
+
+
+@dataclass(frozen=True)
+class MnistSplits:
+    """The keys of ``mnist.data`` (the MNIST study's) that fix its splits' sizes."""
+
+    full: bool = param(boolean)  # every image of the source: the sizes are known only when the splits load
+    n_train: int = param(integer, 1)
+    n_test: int = param(integer, 1)
+
+
+@dataclass(frozen=True)
+class MnistDataView:
+    data: MnistSplits = part(MnistSplits)
+
+
+@dataclass(frozen=True)
+class GanParams:
+    gan: Gan = part(Gan)
+    mnist: MnistDataView = part(MnistDataView)
+    runtime: Runtime = settings()
+
+    def check(self, key: str) -> None:
+        """Unless ``mnist.data.full`` takes every image of the source (then gan_train checks the
+        sizes when the splits load), the scored sample must fit in both splits."""
+        d = self.mnist.data
+        if not d.full:
+            check_samples(self.gan.score.n_samples, d.n_train, d.n_test)
+
+
+parse = parser(GanParams)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, table
+from seqlab.present.markdown import fig, table
 from seqlab.studies.gan.params import GanParams
 
 STUDY = "gan"
@@ -18,7 +18,7 @@ def _share(histogram: list[int]) -> str:
 
 def section(p: GanParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
-    m, run, t = res["metrics"], res["run"], p.train
+    m, run, t, mo, walk = res["metrics"], res["run"], p.gan.train, p.gan.model, p.gan.interpolate
     snaps = res["snapshots"]
     rows = [{"update": f"{s['step']:,}", "Fréchet distance": f"{s['frechet']:.2f}",
              "Inception score": f"{s['inception_score']:.2f}",
@@ -29,9 +29,9 @@ def section(p: GanParams) -> list[str]:
     return [
         "## GAN: generating digits, with a score you can diff",
         "",
-        f"The course template's GAN: a generator {p.latent} → {' → '.join(map(str, p.generator))} → 784 (LeakyReLU "
-        f"{p.slope:g}, batch norm on every hidden layer but the first, tanh) and a discriminator 784 → "
-        f"{' → '.join(map(str, p.discriminator))} → 1 (LeakyReLU {p.slope:g}); {run['n_params']:,} parameters in all. "
+        f"The course template's GAN: a generator {mo.latent} → {' → '.join(map(str, mo.generator))} → 784 (LeakyReLU "
+        f"{mo.slope:g}, batch norm on every hidden layer but the first, tanh) and a discriminator 784 → "
+        f"{' → '.join(map(str, mo.discriminator))} → 1 (LeakyReLU {mo.slope:g}); {run['n_params']:,} parameters in all. "
         f"Adam lr {t.lr:g}, betas {t.betas}, batch {t.batch_size}, the non-saturating generator loss, "
         f"{t.updates:,} updates ({run['train_seconds']:.0f} s) on the MNIST study's {res['n_train']:,} training images.",
         "",
@@ -74,8 +74,8 @@ def section(p: GanParams) -> list[str]:
         "",
         "### Latent interpolation",
         "",
-        f"{p.interpolation_points} evenly spaced points between two fixed latent vectors (seeds "
-        f"{p.interpolation_seeds[0]} and {p.interpolation_seeds[1]}), along a straight line and along the great circle "
+        f"{walk.points} evenly spaced points between two fixed latent vectors (seeds "
+        f"{walk.seeds[0]} and {walk.seeds[1]}), along a straight line and along the great circle "
         f"(slerp), through the final generator. The judge reads them as {walks}.",
         "",
         fig(STUDY, "interpolation.png", "Linear and spherical latent interpolation"),

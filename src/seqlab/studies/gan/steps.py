@@ -11,39 +11,33 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json, write_json
-from seqlab.judge import load_judge
+from seqlab.judging.classifier import load_judge
 from seqlab.models.config import count_parameters
 from seqlab.models.gan import GANConfig, from_unit, lerp, slerp
-from seqlab.quality import class_histogram, frechet_features, inception_score
-from seqlab.studies.gan.params import GanParams, check_samples, parse
+from seqlab.studies.gan.quality import class_histogram, frechet_features, inception_score
+from seqlab.studies.gan.layout import SNAPSHOTS, STUDY, TRAIN_COLUMNS, run_dir
+from seqlab.studies.gan.params import GanParams, check_samples
 from seqlab.tasks import mnist
 from seqlab.studies.gan.update import GANStep
 from seqlab.training.loop import FitConfig, fit, resolve_device
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, record_run
 from seqlab.training.seeding import seed_everything
 
-STUDY = "gan"
 MNIST = "mnist"
-SNAPSHOTS = "snapshots.npz"
-# The GAN step's scalars in the run history ("loss" is D's) -> their names in the scores table.
-TRAIN_COLUMNS = {"train_loss": "d_loss", "train_g_loss": "g_loss", "train_d_real_acc": "d_real_acc",
-                 "train_d_fake_acc": "d_fake_acc"}
-
-
-def run_dir():
-    return paths.run_dir(STUDY, "mlp")
 
 
 def config(p: GanParams) -> GANConfig:
-    return GANConfig(latent=p.latent, generator=p.generator, discriminator=p.discriminator, slope=p.slope)
+    m = p.gan.model
+    return GANConfig(latent=m.latent, generator=m.generator, discriminator=m.discriminator, slope=m.slope)
 
 
 def latents(p: GanParams, n: int, offset: int) -> torch.Tensor:
     """A fixed latent batch (n, latent), drawn on the CPU from ``latent_seed + offset``: the same
     on every machine and every run, whatever the training did."""
-    return torch.randn(n, p.latent, generator=torch.Generator().manual_seed(p.latent_seed + offset))
+    seed = p.gan.score.latent_seed + offset
+    return torch.randn(n, p.gan.model.latent, generator=torch.Generator().manual_seed(seed))
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -54,12 +48,12 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 def train(p: GanParams, tracker=None) -> None:
     """One run through the training loop with the GAN step. At update 0 and every ``grid_every``
     updates the generator draws the fixed grid batch and the fixed scored batch, kept as uint8."""
-    device = resolve_device(p.train.device, "gan.train.device")
-    t = p.train
+    device = resolve_device(p.gan.train.device, "gan.train.device")
+    t, sc = p.gan.train, p.gan.score
     x, y = mnist.load_split(paths.study_data(MNIST), "train")
     _, y_test = mnist.load_split(paths.study_data(MNIST), "test")
-    check_samples(p.n_samples, len(y), len(y_test))  # with mnist.data.full, known only now
-    z_grid, z_score = latents(p, p.grid_size, 0).to(device), latents(p, p.n_samples, 1).to(device)
+    check_samples(sc.n_samples, len(y), len(y_test))  # with mnist.data.full, known only now
+    z_grid, z_score = latents(p, sc.grid_size, 0).to(device), latents(p, sc.n_samples, 1).to(device)
     seed_everything(t.seed)
     gan = config(p).build().to(device)
     snapshots: dict[str, list] = {"step": [], "grid": [], "samples": []}
@@ -74,8 +68,9 @@ def train(p: GanParams, tracker=None) -> None:
     hist = fit(gan, (from_unit(x).to(device), y.to(device)), None, cfg, t.seed, name="gan",
                step=GANStep(gan, t.lr, t.betas, t.seed), on_eval=snapshot)
     result = RunResult(hist, {k: v.cpu() for k, v in gan.state_dict().items()}, count_parameters(gan))
-    params = {"latent": p.latent, "generator": list(p.generator), "discriminator": list(p.discriminator),
-              "slope": p.slope, "updates": t.updates, "batch_size": t.batch_size, "lr": t.lr, "betas": list(t.betas),
+    m = p.gan.model
+    params = {"latent": m.latent, "generator": list(m.generator), "discriminator": list(m.discriminator),
+              "slope": m.slope, "updates": t.updates, "batch_size": t.batch_size, "lr": t.lr, "betas": list(t.betas),
               "seed": t.seed, "n_train": len(y)}
     record_run(run_dir(), config(p), result, tracker, "gan", params)
     np.savez_compressed(run_dir() / SNAPSHOTS, **{k: np.asarray(v) for k, v in snapshots.items()})
@@ -86,8 +81,9 @@ def train(p: GanParams, tracker=None) -> None:
 
 def interpolations(p: GanParams, gan, device) -> dict[str, np.ndarray]:
     """Linear and spherical walks between the two fixed latent vectors: images (points, 28, 28)."""
-    a, b = (torch.randn(p.latent, generator=torch.Generator().manual_seed(s)) for s in p.interpolation_seeds)
-    t = torch.linspace(0, 1, p.interpolation_points)
+    walk = p.gan.interpolate
+    a, b = (torch.randn(p.gan.model.latent, generator=torch.Generator().manual_seed(s)) for s in walk.seeds)
+    t = torch.linspace(0, 1, walk.points)
     return {name: gan.sample(path(a, b, t).to(device)).cpu().numpy() for name, path in (("linear", lerp),
                                                                                        ("slerp", slerp))}
 
@@ -96,11 +92,11 @@ def evaluate_study(p: GanParams, tracker=None) -> dict:
     """Per snapshot: Fréchet distance to the test images and Inception score in the judge's
     spaces, and the class histogram; the floor (training vs test images) and the ceiling (the
     untrained generator); D's accuracy; the interpolations read off by the judge."""
-    device = resolve_device(p.train.device, "gan.train.device")
-    judge = load_judge(device, p.judge_batch_size)
+    device = resolve_device(p.gan.train.device, "gan.train.device")
+    judge = load_judge(device, p.gan.score.judge_batch_size)
     data = paths.study_data(MNIST)
     num_classes = len(mnist.load_meta(data)["class_names"])
-    n = p.n_samples
+    n = p.gan.score.n_samples
     x_test, _ = mnist.load_split(data, "test", n)
     x_train, _ = mnist.load_split(data, "train", n)
     real = judge.features(x_test)
@@ -158,7 +154,15 @@ def evaluate_study(p: GanParams, tracker=None) -> dict:
     return metrics
 
 
-STEPS = {"train": train, "evaluate": evaluate_study}
+# Neither step reads mnist.data: the splits come from data/mnist, their data dep, and gan_train
+# checks gan.score.n_samples against the sizes it loads.
+STEPS = {
+    "train": Step(train, reads=("gan.model", "gan.train", "gan.score.grid_size", "gan.score.n_samples",
+                                "gan.score.latent_seed")),
+    # the generator comes from its checkpoint; the latent size only draws the interpolation's ends
+    "evaluate": Step(evaluate_study, reads=("gan.model.latent", "gan.train.device", "gan.score.n_samples",
+                                            "gan.score.judge_batch_size", "gan.interpolate")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, GanParams, STEPS, experiment=STUDY)

@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json
 from seqlab.models.recurrent import label
-from seqlab.studies.gradflow.params import GradflowParams, parse
-from seqlab.viz import COLORS, save_figure
+from seqlab.studies.gradflow.params import GradflowParams
+from seqlab.present.viz import COLORS, save_figure
 
 STUDY = "gradflow"
 
@@ -48,5 +48,7 @@ def make_figures(p: GradflowParams, tracker=None) -> None:
     plot_gradflow(norms, read_json(paths.study_metrics(STUDY)), paths.study_figures(STUDY) / "gradient_norms.png")
 
 
+STEPS = {"figures": Step(make_figures, reads=())}  # everything it draws is in the measure stage's outputs
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures})
+    run_stage(__doc__, GradflowParams, STEPS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, table
+from seqlab.present.markdown import fig, table
 from seqlab.models.recurrent import label
 from seqlab.studies.gradflow.params import GradflowParams
 
@@ -12,10 +12,11 @@ STUDY = "gradflow"
 CONTENTS = "gradient flow"
 
 
-def section(p: GradflowParams) -> list[str]:
+def section(params: GradflowParams) -> list[str]:
+    p, sweep = params.gradflow, params.sweep
     metrics = read_json(paths.study_metrics(STUDY))
     rows = []
-    for m in p.models:
+    for m in sweep.models:
         for T in p.T:
             e = metrics[m][f"T{T}"]
             fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
@@ -37,8 +38,8 @@ def section(p: GradflowParams) -> list[str]:
         "is read in T−1 steps, and the loss reads the last state, s(T−1), directly. The decay factor is exp(−slope) "
         "of a least-squares line through log ‖∂L/∂s(t)‖ for t = 1 … T−2 (s(T−1) left out); the ratio compares the "
         "two ends of that range. Below 1 the gradient vanishes going back in time. *Trained* is the sweep's model "
-        f"of seed {p.seed}, whose test accuracy in the sweep says whether it solved its task (≥ {p.target_acc:.0%}); "
-        "*init* is the same network before its first step.",
+        f"of seed {p.seed}, whose test accuracy in the sweep says whether it solved its task "
+        f"(≥ {sweep.evaluate.target_acc:.0%}); *init* is the same network before its first step.",
         "",
         table(rows),
         "",

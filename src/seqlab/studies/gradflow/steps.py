@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json, write_json
 from seqlab.models.sequence import SequenceClassifierConfig
 from seqlab.studies.gradflow.norms import decay_factor, first_to_penultimate, gradient_norms
-from seqlab.studies.gradflow.params import GradflowParams, parse
+from seqlab.studies.gradflow.params import GradflowParams
 from seqlab.tasks import palindrome
 from seqlab.training.loop import evaluate
 from seqlab.training.runs import CHECKPOINT
@@ -23,7 +23,9 @@ STUDY = "gradflow"
 MEASURED = "sweep"  # the study whose data and trained models are measured
 
 
-def measure(p: GradflowParams, tracker=None) -> dict:
+def measure(params: GradflowParams, tracker=None) -> dict:
+    params.check_against_sweep()  # before any work
+    p, sweep = params.gradflow, params.sweep
     # whether each measured run solved its task: the sweep's own verdict on that seed
     sweep_acc = {(r["model"], r["T"]): r["test_acc"] for r in read_json(paths.study_results(MEASURED))["runs"]
                  if r["seed"] == p.seed}
@@ -31,7 +33,7 @@ def measure(p: GradflowParams, tracker=None) -> dict:
     for T in p.T:
         splits, _ = palindrome.load(palindrome.data_dir(paths.study_data(MEASURED), T))
         x, y = palindrome.tensors(splits["test"][: p.batch_size])
-        for m in p.models:
+        for m in sweep.models:
             checkpoint = paths.length_run(MEASURED, m, T, p.seed) / CHECKPOINT
             config, _ = SequenceClassifierConfig.read(checkpoint)
             seed_everything(p.seed)  # the sweep's run started from exactly this network
@@ -46,7 +48,7 @@ def measure(p: GradflowParams, tracker=None) -> dict:
                 entry[f"ratio_first_penultimate_{phase}"] = float(f"{first_to_penultimate(norms['state']):.4g}")
             entry["batch_acc_trained"] = round(evaluate(models["trained"], x, y)[0], 6)
             entry["sweep_test_acc"] = sweep_acc[(m, T)]
-            entry["solved"] = sweep_acc[(m, T)] >= p.target_acc
+            entry["solved"] = sweep_acc[(m, T)] >= sweep.evaluate.target_acc
             metrics.setdefault(m, {})[f"T{T}"] = entry
     plots = paths.study_plots(STUDY)
     plots.mkdir(parents=True, exist_ok=True)
@@ -60,5 +62,9 @@ def measure(p: GradflowParams, tracker=None) -> dict:
     return metrics
 
 
+# sweep.T and sweep.train.seeds: gradflow.T and gradflow.seed are checked against them first.
+STEPS = {"measure": Step(measure, reads=("gradflow", "sweep.models", "sweep.T", "sweep.train.seeds",
+                                         "sweep.evaluate.target_acc"))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"measure": measure}, experiment=STUDY)
+    run_stage(__doc__, GradflowParams, STEPS, experiment=STUDY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.studies.lstmae.params import COURSE_SYNTHETIC_MSE, LstmAeParams
-from seqlab.verdicts import FAILS, HOLDS, NOT_COMPARABLE, Claim, Verdict, beats
+from seqlab.judging.verdicts import FAILS, HOLDS, NOT_COMPARABLE, Claim, Verdict, beats
 
 STUDY = "lstmae"
 SOURCE = "course report (LSTM autoencoders on synthetic signals and S&P 500 prices)"
@@ -18,10 +18,10 @@ def synthetic_mse(p: LstmAeParams, m: dict) -> Claim:
     criterion = (f"The test reconstruction MSE is at most {FACTOR} × {COURSE_SYNTHETIC_MSE} (the quoted number, to within "
                  "a factor of two). Comparable only on the course's signals: 10,000 of 50 values, a dip of ten "
                  "values × 0.1 centred in [20, 30].")
-    d = p.synthetic
+    d, mo, t = p.synthetic.data, p.synthetic.model, p.synthetic.train
     ours = {k: getattr(d, k) for k in COURSE_DATA}
-    settings = (f"hidden {p.synthetic_model.hidden}, lr {p.synthetic_train.lr:g}, batch {p.synthetic_train.batch_size}, "
-                f"clip {p.synthetic_train.clip or 'none'}, {p.synthetic_train.steps:,} steps, the study's budget")
+    settings = (f"hidden {mo.hidden}, lr {t.lr:g}, batch {t.batch_size}, "
+                f"clip {t.clip or 'none'}, {t.steps:,} steps, the study's budget")
     if ours != COURSE_DATA:
         return Claim("lstmae.synthetic_mse", claim, SOURCE, criterion,
                      Verdict(NOT_COMPARABLE, f"the signals differ from the course's ({ours}); test MSE {m['test_mse']:.5f}"))

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json
-from seqlab.studies.lstmae.params import COURSE_SYNTHETIC_MSE, LstmAeParams, parse
-from seqlab.studies.lstmae.steps import PREDICT, PRICES, RECONSTRUCT, STUDY, SYNTHETIC, data_dir
-from seqlab.viz import log_run_curves, save_figure
+from seqlab.studies.lstmae.params import COURSE_SYNTHETIC_MSE, LstmAeParams
+from seqlab.studies.lstmae.layout import PREDICT, PRICES, RECONSTRUCT, STUDY, SYNTHETIC, data_dir
+from seqlab.present.viz import log_run_curves, save_figure
 
 FORECAST_STYLE = {"model": ("tab:blue", "-", "LSTM-AE, fed back"), "naive": ("tab:red", "--", "naive: tomorrow = today"),
                   "drift": ("tab:orange", ":", "drift"), "linear": ("tab:green", "-.", "linear trend")}
@@ -24,7 +24,7 @@ FORECAST_STYLE = {"model": ("tab:blue", "-", "LSTM-AE, fed back"), "naive": ("ta
 
 def plot_synthetic(p: LstmAeParams, res: dict, metrics: dict, curve: pd.DataFrame, path):
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
-    half = p.synthetic.dip_half
+    half = p.synthetic.data.dip_half
     for ax, name in zip(axes[:2], ("train", "test")):
         ex = res["examples"][name]
         t = np.arange(len(ex["x"]))
@@ -33,13 +33,13 @@ def plot_synthetic(p: LstmAeParams, res: dict, metrics: dict, curve: pd.DataFram
         ax.plot(t, ex["recon"], color="tab:blue", lw=1.5, label="LSTM-AE reconstruction")
         if "moving_average" in ex:
             ax.plot(t, ex["moving_average"], color="tab:orange", lw=1, ls="--",
-                    label=f"moving average ({p.smoother})")
+                    label=f"moving average ({p.synthetic.smoother})")
         ax.set(title=f"A {name} signal (dip at {ex['centre']})", xlabel="t", ylim=(-0.05, 1.1))
         ax.legend(fontsize=7, loc="lower right")
     ax = axes[2]
     ax.plot(curve["step"], curve["val_mse"], color="tab:blue", label="validation MSE")
     for key, style, label in (("mean_signal_mse", ":", "mean signal (test)"),
-                              ("moving_average_mse", "--", f"moving average {p.smoother} (test)")):
+                              ("moving_average_mse", "--", f"moving average {p.synthetic.smoother} (test)")):
         ax.axhline(metrics[key], color="tab:red", ls=style, lw=1, label=f"{label}: {metrics[key]:.4f}")
     ax.axhline(COURSE_SYNTHETIC_MSE, color="tab:orange", lw=1, label=f"course: {COURSE_SYNTHETIC_MSE} (quoted)")
     ax.set(yscale="log", xlabel="step", ylabel="MSE", title=f"Test MSE {metrics['test_mse']:.4f}")
@@ -108,5 +108,7 @@ def figures(p: LstmAeParams, tracker=None) -> list:
     return written
 
 
+STEPS = {"figures": Step(figures, reads=("lstmae.synthetic.data.dip_half", "lstmae.synthetic.smoother"))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": figures}, experiment=STUDY)
+    run_stage(__doc__, LstmAeParams, STEPS, experiment=STUDY)

@@ -1,4 +1,5 @@
-"""The LSTM-autoencoder study's section of params.yaml: validated, typed, frozen."""
+"""The LSTM-autoencoder study's section of params.yaml (``lstmae``): each key declared once, as a
+field of the schema below (seqlab.core.schema)."""
 
 from __future__ import annotations
 
@@ -6,108 +7,26 @@ import re
 from dataclasses import dataclass
 
 from seqlab.core.errors import ParamsError
-from seqlab.core.params import (
-    DEVICES,
-    MlflowConfig,
-    boolean,
-    choice,
-    get,
-    integer,
-    mlflow_config,
-    number,
-    positive_number,
-    section,
-    workers,
-)
+from seqlab.core.params import DEVICES, boolean, choice, get, integer, number, positive_number
+from seqlab.core.schema import Runtime, param, parser, part, settings
 from seqlab.tasks.prices import OFFLINE_DEFAULT, SOURCES
 
 # Quoted from the course report, not settings: the synthetic signals' test reconstruction MSE,
 # with hidden 64, lr 0.005, batch 32 and no clipping chosen on validation.
 COURSE_SYNTHETIC_MSE = 0.0003
 _CSV = re.compile(r"^csv:.+$")
+COLUMNS = ("open", "high", "low", "close", "adj_close")
 
 
-@dataclass(frozen=True)
-class Train:
-    lr: float
-    batch_size: int
-    clip: float | None  # gradient-norm clipping; None: none
-    steps: int
-    eval_every: int
-    seed: int
-    device: str
-
-    @property
-    def clip_norm(self) -> float:
-        """The loop's clipping norm: no clipping is an infinite norm (torch then scales by 1)."""
-        return float("inf") if self.clip is None else self.clip
-
-
-@dataclass(frozen=True)
-class Model:
-    hidden: int
-    latent: int
-
-
-@dataclass(frozen=True)
-class SyntheticData:
-    n: int
-    length: int
-    dip_min: int
-    dip_max: int
-    dip_half: int
-    dip_factor: float
-    split: tuple[float, float, float]
-    seed: int
-
-
-@dataclass(frozen=True)
-class PriceData:
-    source: str
-    column: str
-    repair: bool
-    windows: int
-    days: int
-    horizon: int
-    split: tuple[float, float, float]
-    seed: int
-    show: tuple[str, ...]
-
-    @property
-    def min_days(self) -> int:
-        """Days a ticker needs: a window's inputs and the days forecast past them."""
-        return self.days + self.horizon
-
-
-@dataclass(frozen=True)
-class LstmAeParams:
-    synthetic: SyntheticData
-    synthetic_model: Model
-    synthetic_train: Train
-    smoother: int
-    prices: PriceData
-    prices_model: Model
-    prices_train: Train
-    workers: int
-    mlflow: MlflowConfig
-
-
-def _train(t: dict, key: str) -> Train:
-    clip = get(t, f"{key}.clip")
+def _clip(mapping: dict, key: str) -> float | None:
+    clip = get(mapping, key)
     if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or clip <= 0):
-        raise ParamsError(f"params.yaml: '{key}.clip' must be a number > 0, or null for no clipping, got {clip!r}")
-    return Train(lr=positive_number(t, f"{key}.lr"), batch_size=integer(t, f"{key}.batch_size", 1),
-                 clip=None if clip is None else float(clip), steps=integer(t, f"{key}.steps", 1),
-                 eval_every=integer(t, f"{key}.eval_every", 1), seed=integer(t, f"{key}.seed", 0),
-                 device=choice(t, f"{key}.device", DEVICES))
+        raise ParamsError(f"params.yaml: '{key}' must be a number > 0, or null for no clipping, got {clip!r}")
+    return None if clip is None else float(clip)
 
 
-def _model(m: dict, key: str) -> Model:
-    return Model(hidden=integer(m, f"{key}.hidden", 1), latent=integer(m, f"{key}.latent", 1))
-
-
-def _split(d: dict, key: str) -> tuple[float, float, float]:
-    value = get(d, key)
+def _split(mapping: dict, key: str) -> tuple[float, float, float]:
+    value = get(mapping, key)
     ok = (isinstance(value, list) and len(value) == 3
           and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value)
           and abs(sum(value) - 1) < 1e-9)
@@ -117,46 +36,115 @@ def _split(d: dict, key: str) -> tuple[float, float, float]:
     return tuple(float(v) for v in value)
 
 
-def _synthetic(d: dict) -> SyntheticData:
-    k = "lstmae.synthetic.data"
-    at = get(d, f"{k}.dip_at")
+def _dip_at(mapping: dict, key: str) -> tuple[int, int]:
+    at = get(mapping, key)
     if not (isinstance(at, list) and len(at) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in at)
             and at[0] <= at[1]):
-        raise ParamsError(f"params.yaml: '{k}.dip_at' must be two integers [low, high], low <= high, got {at!r}")
-    data = SyntheticData(n=integer(d, f"{k}.n", 5), length=integer(d, f"{k}.length", 2), dip_min=at[0], dip_max=at[1],
-                         dip_half=integer(d, f"{k}.dip_half", 1), dip_factor=number(d, f"{k}.dip_factor"),
-                         split=_split(d, f"{k}.split"), seed=integer(d, f"{k}.seed", 0))
-    if not data.dip_half <= data.dip_min or data.dip_max > data.length - data.dip_half:
-        raise ParamsError(f"params.yaml: a dip x[i - {data.dip_half} : i + {data.dip_half}] with i in {at} does not fit "
-                          f"in '{k}.length' = {data.length} values: need {data.dip_half} <= low and "
-                          f"high <= {data.length - data.dip_half}")
-    return data
+        raise ParamsError(f"params.yaml: '{key}' must be two integers [low, high], low <= high, got {at!r}")
+    return at[0], at[1]
 
 
-def _prices(d: dict) -> PriceData:
-    k = "lstmae.prices.data"
-    source = get(d, f"{k}.source")
+def _price_source(mapping: dict, key: str) -> str:
+    source = get(mapping, key)
     if not (isinstance(source, str) and (source == OFFLINE_DEFAULT or _CSV.match(source))):
-        raise ParamsError(f"params.yaml: '{k}.source' is {source!r}; allowed values: {', '.join(SOURCES)}")
-    column = choice(d, f"{k}.column", ("open", "high", "low", "close", "adj_close"))
-    show = get(d, f"{k}.show")
+        raise ParamsError(f"params.yaml: '{key}' is {source!r}; allowed values: {', '.join(SOURCES)}")
+    return source
+
+
+def _show(mapping: dict, key: str) -> tuple[str, str]:
+    show = get(mapping, key)
     if not (isinstance(show, list) and len(show) == 2 and all(isinstance(s, str) and s for s in show)):
-        raise ParamsError(f"params.yaml: '{k}.show' must be two ticker names, got {show!r}")
-    return PriceData(source=source, column=column, repair=boolean(d, f"{k}.repair"),
-                     windows=integer(d, f"{k}.windows", 3), days=integer(d, f"{k}.days", 2),
-                     horizon=integer(d, f"{k}.horizon", 1), split=_split(d, f"{k}.split"),
-                     seed=integer(d, f"{k}.seed", 0), show=tuple(show))
+        raise ParamsError(f"params.yaml: '{key}' must be two ticker names, got {show!r}")
+    return tuple(show)
 
 
-def parse(raw: dict) -> LstmAeParams:
-    a = section(raw, "lstmae")
-    s, p = section(a, "lstmae.synthetic"), section(a, "lstmae.prices")
-    return LstmAeParams(
-        synthetic=_synthetic(section(s, "lstmae.synthetic.data")),
-        synthetic_model=_model(section(s, "lstmae.synthetic.model"), "lstmae.synthetic.model"),
-        synthetic_train=_train(section(s, "lstmae.synthetic.train"), "lstmae.synthetic.train"),
-        smoother=integer(s, "lstmae.synthetic.smoother", 1),
-        prices=_prices(section(p, "lstmae.prices.data")),
-        prices_model=_model(section(p, "lstmae.prices.model"), "lstmae.prices.model"),
-        prices_train=_train(section(p, "lstmae.prices.train"), "lstmae.prices.train"),
-        workers=workers(raw), mlflow=mlflow_config(raw))
+@dataclass(frozen=True)
+class Train:
+    lr: float = param(positive_number)
+    batch_size: int = param(integer, 1)
+    clip: float | None = param(_clip)  # gradient-norm clipping; None: none
+    steps: int = param(integer, 1)
+    eval_every: int = param(integer, 1)
+    seed: int = param(integer, 0)
+    device: str = param(choice, DEVICES)
+
+    @property
+    def clip_norm(self) -> float:
+        """The loop's clipping norm: no clipping is an infinite norm (torch then scales by 1)."""
+        return float("inf") if self.clip is None else self.clip
+
+
+@dataclass(frozen=True)
+class Model:
+    hidden: int = param(integer, 1)
+    latent: int = param(integer, 1)  # the code z between encoder and decoder
+
+
+@dataclass(frozen=True)
+class SyntheticData:
+    n: int = param(integer, 5)
+    length: int = param(integer, 2)
+    dip_at: tuple[int, int] = param(_dip_at)  # the dip's centre i, uniform over [low, high]
+    dip_half: int = param(integer, 1)  # x[i - dip_half : i + dip_half] ...
+    dip_factor: float = param(number)  # ... is multiplied by this
+    split: tuple[float, float, float] = param(_split)
+    seed: int = param(integer, 0)
+
+    @property
+    def dip_min(self) -> int:
+        return self.dip_at[0]
+
+    @property
+    def dip_max(self) -> int:
+        return self.dip_at[1]
+
+    def check(self, key: str) -> None:
+        if not self.dip_half <= self.dip_min or self.dip_max > self.length - self.dip_half:
+            raise ParamsError(f"params.yaml: a dip x[i - {self.dip_half} : i + {self.dip_half}] with i in "
+                              f"{list(self.dip_at)} does not fit in '{key}.length' = {self.length} values: need "
+                              f"{self.dip_half} <= low and high <= {self.length - self.dip_half}")
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    data: SyntheticData = part(SyntheticData)
+    model: Model = part(Model)
+    train: Train = part(Train)
+    smoother: int = param(integer, 1)  # the moving-average baseline's window
+
+
+@dataclass(frozen=True)
+class PriceData:
+    source: str = param(_price_source)
+    column: str = param(choice, COLUMNS)
+    repair: bool = param(boolean)
+    windows: int = param(integer, 3)
+    days: int = param(integer, 2)
+    horizon: int = param(integer, 1)
+    split: tuple[float, float, float] = param(_split)
+    seed: int = param(integer, 0)
+    show: tuple[str, ...] = param(_show)
+
+    @property
+    def min_days(self) -> int:
+        """Days a ticker needs: a window's inputs and the days forecast past them."""
+        return self.days + self.horizon
+
+
+@dataclass(frozen=True)
+class Prices:
+    data: PriceData = part(PriceData)
+    model: Model = part(Model)
+    train: Train = part(Train)
+
+
+@dataclass(frozen=True)
+class LstmAeParams:
+    SECTION = "lstmae"
+
+    synthetic: Synthetic = part(Synthetic)
+    prices: Prices = part(Prices)
+    runtime: Runtime = settings()
+
+
+parse = parser(LstmAeParams)

@@ -1,5 +1,5 @@
 """The report's LSTM-autoencoder section, read from the study's stage outputs only, and the last
-recorded sweep (python -m seqlab.sweep) where one is committed."""
+recorded sweep (python -m seqlab.tools.experiment_grid) where one is committed."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, table
+from seqlab.present.markdown import fig, table
 from seqlab.studies.lstmae.params import COURSE_SYNTHETIC_MSE, LstmAeParams
 
 STUDY = "lstmae"
 CONTENTS = "LSTM autoencoders on time series"
-# The last recorded sweep: an input the user commits (`python -m seqlab.sweep --out sweeps/lstmae`),
+# The last recorded sweep: an input the user commits (`python -m seqlab.tools.experiment_grid --out sweeps/lstmae`),
 # not a stage output, so that no `dvc repro` runs a sweep or deletes one.
 SWEEP = Path("sweeps") / STUDY
 
@@ -41,7 +41,7 @@ COURSE_SETTINGS = (64, 0.005, 32, None)  # quoted: hidden, lr, batch, clip the c
 
 
 def synthetic_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
-    d, mo, t = p.synthetic, p.synthetic_model, p.synthetic_train
+    d, mo, t = p.synthetic.data, p.synthetic.model, p.synthetic.train
     n = res["n"]
     epochs = t.steps * t.batch_size / n["train"]
     closer = "test signals the LSTM-AE reconstructs more closely"
@@ -49,7 +49,7 @@ def synthetic_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
              closer: ""},
             {"reconstruction": "mean training signal", "test MSE": f"{m['mean_signal_mse']:.5f}",
              "inside the dip": f"{m['mean_signal_mse_dip']:.5f}", closer: f"{m['beats_mean_signal_share']:.1%}"},
-            {"reconstruction": f"moving average of {p.smoother}", "test MSE": f"{m['moving_average_mse']:.5f}",
+            {"reconstruction": f"moving average of {p.synthetic.smoother}", "test MSE": f"{m['moving_average_mse']:.5f}",
              "inside the dip": f"{m['moving_average_mse_dip']:.5f}", closer: f"{m['beats_moving_average_share']:.1%}"},
             {"reconstruction": "course (quoted)", "test MSE": f"{COURSE_SYNTHETIC_MSE}", "inside the dip": "", closer: ""}]
     return [
@@ -80,7 +80,7 @@ def synthetic_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
 
 
 def prices_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
-    meta, d, mo, t = res["meta"], p.prices, p.prices_model, p.prices_train
+    meta, d, mo, t = res["meta"], p.prices.data, p.prices.model, p.prices.train
     w, s = meta["windows"], meta["split_tickers"]
     repaired = meta["repaired"]
     repairs = ("" if not repaired else
@@ -163,8 +163,8 @@ def sweep_part() -> list[str]:
     head = ["### Hyper-parameter sweep (queued DVC experiments)", ""]
     summary = SWEEP / "sweep.json"
     if not summary.is_file():
-        return head + ["No sweep has been recorded: `sweeps/lstmae/` holds no `sweep.json`. The README's "
-                       "\"Sweeps\" section queues one as DVC experiments and records it with `python -m seqlab.sweep`.",
+        return head + ["No sweep has been recorded: `sweeps/lstmae/` holds no `sweep.json`. The section "
+                       "\"Sweeps of queued experiments\" of `docs/experiments.md` queues one as DVC experiments and records it with `python -m seqlab.tools.experiment_grid`.",
                        ""]
     s = read_json(summary)
     best = s["best"]

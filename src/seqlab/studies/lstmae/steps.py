@@ -11,32 +11,26 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.errors import DataError
 from seqlab.core.files import read_json, write_json
 from seqlab.models.config import count_parameters
 from seqlab.models.series import SeriesAutoencoderConfig
-from seqlab.studies.lstmae.params import LstmAeParams, Model, Train, parse
+from seqlab.studies.lstmae.layout import PREDICT, PRICES, RECONSTRUCT, STUDY, SYNTHETIC, data_dir
+from seqlab.studies.lstmae.params import LstmAeParams, Model, Train
 from seqlab.tasks import prices, signals
 from seqlab.tasks.splits import SPLITS
 from seqlab.training.loop import FitConfig, fit, resolve_device
-from seqlab.training.metrics import Metric, still_improving
+from seqlab.judging.metrics import Metric, still_improving
 from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, record_run
 from seqlab.training.seeding import seed_everything
 
-STUDY = "lstmae"
-SYNTHETIC, PRICES, RECONSTRUCT, PREDICT = "synthetic", "prices", "reconstruct", "predict"
 EXAMPLES = 3  # test windows drawn in the prices figure
 
 # Mean squared error per sequence, (B, T) -> (B,). Kept here rather than in training.metrics,
 # whose per-sample MSE is for one number per sample: a change there would re-run every study.
 SEQUENCE_MSE = Metric("mse", lambda out, y: ((out - y) ** 2).flatten(1).mean(1), higher_is_better=False, bounded=False)
-
-
-def data_dir(part: str):
-    """data/lstmae/synthetic/ (signals.npz) or data/lstmae/prices/ (windows.npz, meta.json, shown.csv)."""
-    return paths.study_data(STUDY, part)
 
 
 def data_file(part: str):
@@ -63,7 +57,7 @@ def split_sizes(n: int, split: tuple[float, float, float]) -> dict[str, int]:
 
 def synthetic_data(p: LstmAeParams, tracker=None) -> dict:
     """The dip signals, shuffled by the generator itself, cut 60/20/20 in order."""
-    d = p.synthetic
+    d = p.synthetic.data
     sizes = split_sizes(d.n, d.split)
     if min(sizes.values()) < 1:
         raise DataError(f"lstmae.synthetic.data: {d.n} signals leave a split empty ({sizes})")
@@ -108,11 +102,11 @@ def _params(m: Model, t: Train, **more) -> dict:
 
 def synthetic_train(p: LstmAeParams, tracker=None) -> None:
     """One LSTM-AE reconstructing the training signals, validated on the validation signals."""
-    s = load_synthetic()
-    config = model_config(p.synthetic_model, s["train_x"].shape[1], predict=False)
-    result = _fit(config, p.synthetic_train, s["train_x"], s["train_x"], s["val_x"], s["val_x"], SYNTHETIC)
+    s, syn = load_synthetic(), p.synthetic
+    config = model_config(syn.model, s["train_x"].shape[1], predict=False)
+    result = _fit(config, syn.train, s["train_x"], s["train_x"], s["val_x"], s["val_x"], SYNTHETIC)
     record_run(run_dir(SYNTHETIC), config, result, tracker, SYNTHETIC,
-               _params(p.synthetic_model, p.synthetic_train, n_train=len(s["train_x"]), length=config.seq_len))
+               _params(syn.model, syn.train, n_train=len(s["train_x"]), length=config.seq_len))
 
 
 # --- prices --------------------------------------------------------------------------------------
@@ -121,7 +115,7 @@ def synthetic_train(p: LstmAeParams, tracker=None) -> None:
 def prices_data(p: LstmAeParams, tracker=None) -> dict:
     """Read and check the source, split its tickers three ways, crop each split's windows of
     ``days + horizon`` days, and keep the two shown tickers' whole series for the figure."""
-    d = p.prices
+    d = p.prices.data
     src = prices.load_source(d.source, d.column, d.min_days, d.repair)
     splits = prices.split_tickers(src.tickers, d.split, d.seed, f"source {d.source}")
     sizes = split_sizes(d.windows, d.split)
@@ -168,25 +162,28 @@ def load_prices(days: int) -> tuple[dict, dict[str, np.ndarray]]:
 def _price_job(job: tuple[LstmAeParams, str]) -> RunResult:
     """One of the two price models: reconstruct the days, or reconstruct and predict the next."""
     p, name = job
-    n = p.prices.days
+    n = p.prices.data.days
     _, a = load_prices(n)
     predict = name == PREDICT
     x, vx = a["train_z"][:, :n], a["val_z"][:, :n]
     y, vy = (a["train_z"][:, 1 : n + 1], a["val_z"][:, 1 : n + 1]) if predict else (x, vx)
-    return _fit(model_config(p.prices_model, n, predict), p.prices_train, x, y, vx, vy, name)
+    return _fit(model_config(p.prices.model, n, predict), p.prices.train, x, y, vx, vy, name)
 
 
 def prices_train(p: LstmAeParams, tracker=None) -> None:
     """The reconstructing LSTM-AE and the one with a second, predicting decoder, side by side
-    (``compute.workers`` processes on a CPU, one thread each)."""
-    device = resolve_device(p.prices_train.device, "lstmae.prices.train.device")
+    (``compute.workers`` processes on a CPU, one thread each). The source and the number of
+    windows it records come from the windows' meta.json (the data dep), not from params.yaml."""
+    pr = p.prices
+    device = resolve_device(pr.train.device, "lstmae.prices.train.device")
     names = (RECONSTRUCT, PREDICT)
-    load_prices(p.prices.days)  # fail here, before starting workers
-    results = run_parallel(_price_job, [(p, name) for name in names], workers_for(device, p.workers), "prices")
+    meta, _ = load_prices(pr.data.days)  # fail here, before starting workers
+    windows = sum(meta["windows"].values())  # lstmae.prices.data.windows, as prices_data cut it
+    results = run_parallel(_price_job, [(p, name) for name in names], workers_for(device, p.runtime.workers), "prices")
     for name, result in zip(names, results):
-        record_run(run_dir(name), model_config(p.prices_model, p.prices.days, name == PREDICT), result, tracker,
-                   f"prices-{name}", _params(p.prices_model, p.prices_train, source=p.prices.source,
-                                             days=p.prices.days, windows=p.prices.windows))
+        record_run(run_dir(name), model_config(pr.model, pr.data.days, name == PREDICT), result, tracker,
+                   f"prices-{name}", _params(pr.model, pr.train, source=meta["source"], days=pr.data.days,
+                                             windows=windows))
 
 
 # --- evaluate ------------------------------------------------------------------------------------
@@ -222,13 +219,13 @@ def still_falling(name: str) -> bool:
 
 def evaluate_synthetic(p: LstmAeParams, device) -> tuple[dict, dict]:
     s = load_synthetic()
-    d = p.synthetic
+    d = p.synthetic.data
     model = SeriesAutoencoderConfig.load(run_dir(SYNTHETIC) / CHECKPOINT, device)
     rec = {name: outputs(model, s[f"{name}_x"], device)[0] for name in SPLITS}
     test, centre = s["test_x"], s["test_centre"]
     mask = signals.dip_mask(centre, d.length, d.dip_half)
     baselines = {"mean_signal": signals.mean_signal(s["train_x"], len(test)),
-                 "moving_average": signals.moving_average(test, p.smoother)}
+                 "moving_average": signals.moving_average(test, p.synthetic.smoother)}
     metrics = {"train_mse": mse(rec["train"], s["train_x"]), "val_mse": mse(rec["val"], s["val_x"]),
                "test_mse": mse(rec["test"], test), "test_mse_dip": mse(rec["test"][mask], test[mask]),
                "test_mse_outside": mse(rec["test"][~mask], test[~mask])}
@@ -272,7 +269,7 @@ def forecast_errors(model, a: dict, split: str, days: int, horizon: int, device)
 
 
 def evaluate_prices(p: LstmAeParams, device) -> tuple[dict, dict, pd.DataFrame]:
-    n, k = p.prices.days, p.prices.horizon
+    n, k = p.prices.data.days, p.prices.data.horizon
     meta, a = load_prices(n)
     recon_model = SeriesAutoencoderConfig.load(run_dir(RECONSTRUCT) / CHECKPOINT, device)
     pred_model = SeriesAutoencoderConfig.load(run_dir(PREDICT) / CHECKPOINT, device)
@@ -326,8 +323,8 @@ def evaluate_prices(p: LstmAeParams, device) -> tuple[dict, dict, pd.DataFrame]:
 def evaluate_study(p: LstmAeParams, tracker=None) -> dict:
     """Both parts' errors against their baselines, on validation (for choosing settings) and
     test (for the report); nothing here selects anything."""
-    syn, syn_res = evaluate_synthetic(p, resolve_device(p.synthetic_train.device, "lstmae.synthetic.train.device"))
-    pr, pr_res, by_h = evaluate_prices(p, resolve_device(p.prices_train.device, "lstmae.prices.train.device"))
+    syn, syn_res = evaluate_synthetic(p, resolve_device(p.synthetic.train.device, "lstmae.synthetic.train.device"))
+    pr, pr_res, by_h = evaluate_prices(p, resolve_device(p.prices.train.device, "lstmae.prices.train.device"))
     metrics = {SYNTHETIC: syn, "prices": pr}
     write_json(paths.study_metrics(STUDY), metrics)
     write_json(paths.study_results(STUDY), {"metrics": metrics, SYNTHETIC: syn_res, "prices": pr_res})
@@ -345,8 +342,18 @@ def evaluate_study(p: LstmAeParams, tracker=None) -> dict:
     return metrics
 
 
-STEPS = {"synthetic_data": synthetic_data, "synthetic_train": synthetic_train, "prices_data": prices_data,
-         "prices_train": prices_train, "evaluate": evaluate_study}
+STEPS = {
+    "synthetic_data": Step(synthetic_data, reads=("lstmae.synthetic.data",)),
+    "synthetic_train": Step(synthetic_train, reads=("lstmae.synthetic.model", "lstmae.synthetic.train")),
+    "prices_data": Step(prices_data, reads=("lstmae.prices.data",)),
+    # days: which windows to read (checked against the data's meta.json) and the models' length
+    "prices_train": Step(prices_train, reads=("lstmae.prices.data.days", "lstmae.prices.model", "lstmae.prices.train")),
+    # the models come from their checkpoints; the dip's place and the baselines' settings from here
+    "evaluate": Step(evaluate_study, reads=(
+        "lstmae.synthetic.data.length", "lstmae.synthetic.data.dip_half", "lstmae.synthetic.train.device",
+        "lstmae.synthetic.smoother", "lstmae.prices.data.days", "lstmae.prices.data.horizon",
+        "lstmae.prices.train.device")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, LstmAeParams, STEPS, experiment=STUDY)

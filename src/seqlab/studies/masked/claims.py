@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.studies.masked.params import MaskedParams
-from seqlab.verdicts import NOT_COMPARABLE, Claim, Verdict, two_proportions
+from seqlab.judging.verdicts import NOT_COMPARABLE, Claim, Verdict, two_proportions
 
 STUDY = "masked"
 SOURCE = "course report (MLP masked autoencoder)"

@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json
-from seqlab.gallery import show
-from seqlab.studies.masked.params import MaskedParams, parse
-from seqlab.viz import log_run_curves, save_figure
+from seqlab.present.gallery import show
+from seqlab.studies.masked.params import MaskedParams
+from seqlab.present.viz import log_run_curves, save_figure
 
 STUDY = "masked"
 ROWS = (("masked", "masked input"), ("reconstruction", "reconstruction"), ("original", "original"))
@@ -73,5 +73,7 @@ def make_figures(p: MaskedParams, tracker=None) -> None:
     log_run_curves(tracker, paths.study_models(STUDY), STUDY)
 
 
+STEPS = {"figures": Step(make_figures, reads=())}  # everything it draws is in the evaluate step's outputs
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, MaskedParams, STEPS, experiment=STUDY)

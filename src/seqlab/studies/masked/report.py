@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, table
+from seqlab.present.markdown import fig, table
 from seqlab.studies.masked.params import MaskedParams
-from seqlab.verdicts import binomial_se
+from seqlab.judging.verdicts import binomial_se
 
 STUDY = "masked"
 CONTENTS = "masked autoencoder"
@@ -25,7 +25,7 @@ def section(p: MaskedParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
     m, run = res["metrics"], res["run"]
     n = m["n_test"]
-    mask = MASKS[p.mask.kind].format(**vars(p.mask))
+    mask = MASKS[p.mask.kind].format(**vars(p.mask.spec))
     errors = [
         {"model": "MLP autoencoder", "MSE, hidden pixels": f"{m['masked_mse']:.4f}",
          "MSE, visible pixels": f"{m['visible_mse']:.4f}"},
@@ -38,11 +38,11 @@ def section(p: MaskedParams) -> list[str]:
                                 ("reconstruction", "the autoencoder's reconstructions"),
                                 ("baseline", "the mean-image baseline"))]
     pairs = ", ".join(f"{a}/{b}" for a, b in res["pairs"])
-    t = p.train
+    t, model = p.train, p.model
     return [
         "## Masked autoencoder: filling in a hidden half",
         "",
-        f"An MLP (784 → {' → '.join(map(str, p.encoder))} → {' → '.join(map(str, (*p.decoder, 784)))}, ReLU, sigmoid "
+        f"An MLP (784 → {' → '.join(map(str, model.encoder))} → {' → '.join(map(str, (*model.decoder, 784)))}, ReLU, sigmoid "
         f"output; {run['n_params']:,} parameters) sees an MNIST digit of which {mask} "
         f"({res['hidden_fraction']:.0%} of the pixels, set to 0) and is trained to output the whole digit "
         f"(pixel MSE). It trains on the MNIST study's {res['n_train']:,} training images and is tested on its {n:,} "

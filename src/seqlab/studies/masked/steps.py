@@ -13,15 +13,15 @@ import numpy as np
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json, write_json
-from seqlab.judge import confusion, load_judge
+from seqlab.judging.classifier import confusion, load_judge
 from seqlab.models.config import count_parameters
 from seqlab.models.mlp import MaskedAutoencoderConfig
-from seqlab.studies.masked.params import MaskedParams, parse
+from seqlab.studies.masked.params import MaskedParams
 from seqlab.tasks import masks, mnist
 from seqlab.training.loop import FitConfig, fit, resolve_device
-from seqlab.training.metrics import Metric
+from seqlab.judging.metrics import Metric
 from seqlab.training.runs import CHECKPOINT, RUN, RunResult, record_run
 from seqlab.training.seeding import seed_everything
 
@@ -37,13 +37,13 @@ def run_dir():
 
 
 def config(p: MaskedParams) -> MaskedAutoencoderConfig:
-    return MaskedAutoencoderConfig(encoder=p.encoder, decoder=p.decoder)
+    return MaskedAutoencoderConfig(encoder=p.model.encoder, decoder=p.model.decoder)
 
 
 def masked_split(p: MaskedParams, split: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(masked inputs, full images, hidden mask, labels) of one MNIST split; masked pixels are 0."""
     x, y = mnist.load_split(paths.study_data(MNIST), split)  # (N, 28, 28) in [0, 1], (N,)
-    hidden = masks.masks(p.mask, len(x), p.mask_seed + SPLIT_OFFSET[split])
+    hidden = masks.masks(p.mask.spec, len(x), p.mask.seed + SPLIT_OFFSET[split])
     hidden_t = torch.from_numpy(hidden)
     return x.masked_fill(hidden_t, 0.0), x, hidden_t, y
 
@@ -62,8 +62,8 @@ def train(p: MaskedParams, tracker=None) -> None:
     hist = fit(model, (masked_train.to(device), full_train.to(device)), (masked_val.to(device), full_val.to(device)),
                cfg, t.seed, name="masked autoencoder", metric=PIXEL_MSE)
     result = RunResult(hist, {k: v.cpu() for k, v in model.state_dict().items()}, count_parameters(model))
-    params = {"mask": p.mask.kind, "encoder": list(p.encoder), "decoder": list(p.decoder), "epochs": t.epochs,
-              "batch_size": t.batch_size, "lr": t.lr, "seed": t.seed, "n_train": len(masked_train)}
+    params = {"mask": p.mask.kind, "encoder": list(p.model.encoder), "decoder": list(p.model.decoder),
+              "epochs": t.epochs, "batch_size": t.batch_size, "lr": t.lr, "seed": t.seed, "n_train": len(masked_train)}
     if p.mask.kind == "center":
         params["center_size"] = p.mask.center_size
     if p.mask.kind == "random_patches":
@@ -106,7 +106,7 @@ def evaluate_study(p: MaskedParams, tracker=None) -> dict:
               "baseline_masked_mse": region_mse(baseline, x_full, hidden),
               "baseline_visible_mse": region_mse(baseline, x_full, visible)}
 
-    judge = load_judge(device, p.judge_batch_size)
+    judge = load_judge(device, p.report.judge_batch_size)
     truth = y.numpy()
     num_classes = len(mnist.load_meta(paths.study_data(MNIST))["class_names"])
     read = {name: judge.labels(images) for name, images in
@@ -115,10 +115,10 @@ def evaluate_study(p: MaskedParams, tracker=None) -> dict:
     confusions = {name: confusion(truth, read[name], num_classes) for name in ("original", "reconstruction", "masked")}
 
     # Chosen on the training split (its images and masks); the test digits only illustrate them.
-    pairs = confusable_pairs(train_x.numpy(), train_y.numpy(), (~train_hidden).float().mean(0).numpy(), p.pairs)
+    pairs = confusable_pairs(train_x.numpy(), train_y.numpy(), (~train_hidden).float().mean(0).numpy(), p.report.pairs)
     shown = [int(np.flatnonzero(truth == c)[0]) for pair in pairs for c in pair if (truth == c).any()]
     ghosts = [int(i) for i in np.flatnonzero((read["original"] == truth) & (read["reconstruction"] != truth))
-              if int(i) not in shown][: p.ghosts]
+              if int(i) not in shown][: p.report.ghosts]
     examples = shown + ghosts
     out = paths.study_results(STUDY).parent
     out.mkdir(parents=True, exist_ok=True)
@@ -140,7 +140,11 @@ def evaluate_study(p: MaskedParams, tracker=None) -> dict:
     return metrics
 
 
-STEPS = {"train": train, "evaluate": evaluate_study}
+STEPS = {
+    "train": Step(train, reads=("masked.mask", "masked.model", "masked.train")),
+    # the model comes from its checkpoint; the masks are drawn again, as in training
+    "evaluate": Step(evaluate_study, reads=("masked.mask", "masked.train.device", "masked.report")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, MaskedParams, STEPS, experiment=STUDY)

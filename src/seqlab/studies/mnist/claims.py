@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.studies.mnist.params import MnistParams
-from seqlab.verdicts import FAILS, HOLDS, MIXED, NOISE, NOT_COMPARABLE, Claim, Verdict, binomial_se, two_proportions
+from seqlab.judging.verdicts import FAILS, HOLDS, MIXED, NOISE, NOT_COMPARABLE, Claim, Verdict, binomial_se, two_proportions
 
 STUDY = "mnist"
 COURSE = "course report (sequential MNIST)"
@@ -25,7 +25,7 @@ def comparable_except_rnn(p: MnistParams, res: dict) -> Claim:
         return Claim("mnist.comparable_except_rnn", claim, COURSE, criterion,
                      Verdict(NOT_COMPARABLE, "mnist.classifiers.kinds lacks rnn, lstm or gru"))
     per_view, notes, numbers = [], [], {}
-    for view in p.views:
+    for view in p.classifiers.views:
         by_name = {r["name"]: r for r in res["runs"]}
         rnn, lstm, gru = (by_name[res["chosen"][view][k]] for k in ("rnn", "lstm", "gru"))
         same, se_lg = two_proportions(lstm["test_acc"], gru["test_acc"], n)

@@ -15,10 +15,10 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json
-from seqlab.studies.mnist.params import MnistParams, parse
-from seqlab.viz import COLORS, log_run_curves, save_figure
+from seqlab.studies.mnist.params import MnistParams
+from seqlab.present.viz import COLORS, log_run_curves, save_figure
 
 STUDY = "mnist"
 
@@ -99,7 +99,7 @@ def make_figures(p: MnistParams, tracker=None) -> None:
     out = paths.study_figures(STUDY)
     plots = paths.study_plots(STUDY)
     table = pd.DataFrame(res["runs"])
-    for view in p.views:
+    for view in p.classifiers.views:
         names = table.loc[(table["view"] == view) & (table["kind"] != "autoencoder"), "name"]
         how = "permuted pixels" if view == "permuted" else f"{view} by {view}"
         plot_curves({n: pd.read_csv(plots / f"{n}.csv") for n in names}, f"{res['data']['source']}, {how}",
@@ -110,5 +110,7 @@ def make_figures(p: MnistParams, tracker=None) -> None:
     log_run_curves(tracker, paths.study_models(STUDY), STUDY)
 
 
+STEPS = {"figures": Step(make_figures, reads=("mnist.classifiers.views",))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, MnistParams, STEPS, experiment=STUDY)

@@ -8,11 +8,11 @@ import pandas as pd
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, table
+from seqlab.present.markdown import fig, table
 from seqlab.models.image import KINDS, view_shape
 from seqlab.models.recurrent import CHRONO
 from seqlab.studies.mnist.params import MnistParams
-from seqlab.verdicts import binomial_se
+from seqlab.judging.verdicts import binomial_se
 
 STUDY = "mnist"
 CONTENTS = "sequential MNIST"
@@ -123,8 +123,8 @@ def section(p: MnistParams) -> list[str]:
         "",
         "</details>",
         "",
-        f"What this run's classifiers trained on: {budget}. Adam lr {p.optim.lr}, weight decay "
-        f"{p.optim.weight_decay}, gradient norm clipped at {p.optim.clip_norm:g}, seed {p.seed}. "
+        f"What this run's classifiers trained on: {budget}. Adam lr {p.train.lr}, weight decay "
+        f"{p.train.weight_decay}, gradient norm clipped at {p.train.clip_norm:g}, seed {p.train.seed}. "
         f"{_gate_init(p.schedules)}. `mnist.data.full: true` trains every view on the whole training split.",
         "",
         f"Best classifier (chosen on validation accuracy, ties to fewer parameters; never on test): **{best['model']}**, test accuracy "
@@ -144,7 +144,7 @@ def section(p: MnistParams) -> list[str]:
         f"Test accuracy is ± one binomial standard error on {n_test:,} images. The learning curves score the test "
         "split at the end of every epoch for display only; the best model is chosen on validation.",
         "",
-        *[fig(STUDY, f"curves_{v}.png", f"{v} learning curves") + "\n" for v in p.views],
+        *[fig(STUDY, f"curves_{v}.png", f"{v} learning curves") + "\n" for v in p.classifiers.views],
         fig(STUDY, "confusion_best.png", "Confusion matrix of the best classifier"),
         "",
         "### Published anchors (quoted from the papers, not run here: pixel by pixel, full 60,000-image training set)",

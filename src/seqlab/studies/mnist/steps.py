@@ -13,14 +13,16 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
+from seqlab.core.errors import ParamsError
 from seqlab.core.files import read_json, write_json
+from seqlab.judging.selection import choose
 from seqlab.models.config import ModelConfig, count_parameters
 from seqlab.models.image import ImageClassifierConfig, LSTMAutoencoderConfig, describe, view_shape
-from seqlab.studies.mnist.params import Autoencoder, MnistParams, Schedule, parse
+from seqlab.studies.mnist.params import Autoencoder, MnistParams, Schedule
 from seqlab.tasks import mnist
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
-from seqlab.training.metrics import ACCURACY
+from seqlab.judging.metrics import ACCURACY
 from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, parent_run, record_run
 from seqlab.training.seeding import seed_everything
@@ -66,9 +68,10 @@ def _name(kind: str, hidden: tuple[int, ...], bidirectional: bool, view: str) ->
 
 def classifiers(p: MnistParams, num_classes: int = 10) -> dict[str, ImageClassifierConfig]:
     """Every kind x hidden x direction x view, by run name, each with its view's gate init."""
+    c = p.classifiers
     return {_name(k, h, b, v): ImageClassifierConfig(kind=k, view=v, hidden=h, bidirectional=b, num_classes=num_classes,
-                                                     forget_bias=p.schedules[v].forget_bias)
-            for v in p.views for k in p.kinds for h in p.hidden for b in p.bidirectional}
+                                                     forget_bias=p.train.schedule[v].forget_bias)
+            for v in c.views for k in c.kinds for h in c.hidden for b in c.bidirectional}
 
 
 def autoencoder(p: MnistParams, num_classes: int = 10) -> LSTMAutoencoderConfig:
@@ -79,26 +82,26 @@ def autoencoder(p: MnistParams, num_classes: int = 10) -> LSTMAutoencoderConfig:
 
 def schedule(p: MnistParams, config: ModelConfig) -> Schedule | Autoencoder:
     """A run's epochs and batch size: its view's, or the autoencoder's own."""
-    return p.autoencoder if isinstance(config, LSTMAutoencoderConfig) else p.schedules[config.view]
+    return p.autoencoder if isinstance(config, LSTMAutoencoderConfig) else p.train.schedule[config.view]
 
 
 def fit_config(p: MnistParams, config: ModelConfig, n_train: int) -> FitConfig:
     """Epochs -> steps; validation once per epoch."""
     s = schedule(p, config)
     is_ae = isinstance(config, LSTMAutoencoderConfig)
-    lr, wd = (p.autoencoder.lr, 0.0) if is_ae else (p.optim.lr, p.optim.weight_decay)
+    lr, wd = (p.autoencoder.lr, 0.0) if is_ae else (p.train.lr, p.train.weight_decay)
     per_epoch = math.ceil(n_train / s.batch_size)
-    return FitConfig(steps=s.epochs * per_epoch, batch_size=s.batch_size, lr=lr, clip_norm=p.optim.clip_norm,
-                     eval_every=per_epoch, eval_batch_size=p.optim.eval_batch_size, weight_decay=wd)
+    return FitConfig(steps=s.epochs * per_epoch, batch_size=s.batch_size, lr=lr, clip_norm=p.train.clip_norm,
+                     eval_every=per_epoch, eval_batch_size=p.train.eval_batch_size, weight_decay=wd)
 
 
 def train_subset(p: MnistParams, config: ModelConfig) -> int | None:
     """How many training images a run trains on (None: the whole training split). Classifiers
     take their view's subset; the autoencoder always reads the whole split, so its stage need
     not depend on the classifiers' schedule."""
-    if p.data.full or isinstance(config, LSTMAutoencoderConfig):
+    if isinstance(config, LSTMAutoencoderConfig) or p.data.full:
         return None
-    return p.schedules[config.view].n_train
+    return p.train.schedule[config.view].n_train
 
 
 def flush_denormals() -> None:
@@ -113,14 +116,14 @@ def flush_denormals() -> None:
 def _train_job(job: tuple[MnistParams, str, ModelConfig]) -> RunResult:
     p, name, config = job
     flush_denormals()  # per worker process: the setting is not inherited by spawned workers
-    device = resolve_device(p.device, "mnist.train.device")
+    device = resolve_device(p.train.device, "mnist.train.device")
     train_set = [t.to(device) for t in mnist.load_split(data_dir(), "train", train_subset(p, config))]
     val, test = (tuple(t.to(device) for t in mnist.load_split(data_dir(), split)) for split in ("val", "test"))
-    seed_everything(p.seed)
+    seed_everything(p.train.seed)
     model = config.build().to(device)
     # The test split is scored each epoch for the learning curves only; the best model is
     # chosen on validation.
-    hist = fit(model, tuple(train_set), val, fit_config(p, config, len(train_set[1])), p.seed,
+    hist = fit(model, tuple(train_set), val, fit_config(p, config, len(train_set[1])), p.train.seed,
                name=f"mnist {name}", progress=False, monitor={"test": test})
     return RunResult(hist, {k: v.cpu() for k, v in model.state_dict().items()}, count_parameters(model))
 
@@ -142,39 +145,50 @@ def run_dir(name: str):
     return paths.run_dir(STUDY, AUTOENCODER) if name == AUTOENCODER else paths.run_dir(STUDY, CLASSIFIERS, name)
 
 
-def _record(p: MnistParams, name: str, config: ModelConfig, result: RunResult, tracker, parent_id=None) -> None:
+def _record(p: MnistParams, name: str, config: ModelConfig, result: RunResult, tracker, source: str,
+            parent_id=None) -> None:
     cfg = fit_config(p, config, 1)
     params = {**{k: v for k, v in vars(config).items() if k != "num_classes"}, "lr": cfg.lr,
-              "batch_size": cfg.batch_size, "weight_decay": cfg.weight_decay, "source": p.data.source,
-              "seed": p.seed, "n_train": train_subset(p, config) or "all"}
+              "batch_size": cfg.batch_size, "weight_decay": cfg.weight_decay, "source": source,
+              "seed": p.train.seed, "n_train": train_subset(p, config) or "all"}
     record_run(run_dir(name), config, result, tracker, name, params, parent_id)
 
 
-def _num_classes() -> int:
-    return len(mnist.load_meta(data_dir())["class_names"])
+def _data() -> tuple[str, int, int]:
+    """The source the splits were drawn from, its number of classes and the training split's size,
+    as generate recorded them: the train stages read these from their data dep, not from params."""
+    meta = mnist.load_meta(data_dir())
+    return meta["source"], len(meta["class_names"]), meta["sizes"]["train"]
 
 
 def train_classifiers(p: MnistParams, tracker=None) -> None:
     """Every kind x hidden x direction x view, ``compute.workers`` at a time, longest first; an
     MLflow parent run per view."""
-    configs = classifiers(p, _num_classes())
+    source, num_classes, n_train = _data()
+    configs = classifiers(p, num_classes)
+    for config in configs.values():  # against the data itself: this stage does not read mnist.data.n_train
+        subset = train_subset(p, config)
+        if subset is not None and subset > n_train:
+            raise ParamsError(f"params.yaml: 'mnist.train.schedule.{config.view}.n_train' is {subset}, more than "
+                              f"the {n_train} training images in {data_dir()}")
     jobs = sorted(((p, name, c) for name, c in configs.items()), key=lambda j: -_cost(j[2]))
-    workers = workers_for(resolve_device(p.device, "mnist.train.device"), p.workers)
+    workers = workers_for(resolve_device(p.train.device, "mnist.train.device"), p.runtime.workers)
     results = dict(zip([name for _, name, _ in jobs], run_parallel(_train_job, jobs, workers, STUDY)))
     # how many runs shared the machine while their steps/s were measured
     write_json(paths.study_models(STUDY, CLASSIFIERS) / "train.json", {"workers": workers})
-    for view in p.views:
-        with parent_run(tracker, view, {"view": view, "source": p.data.source, "seed": p.seed}) as parent_id:
+    for view in p.classifiers.views:
+        with parent_run(tracker, view, {"view": view, "source": source, "seed": p.train.seed}) as parent_id:
             for name, config in configs.items():
                 if config.view == view:
-                    _record(p, name, config, results[name], tracker, parent_id)
+                    _record(p, name, config, results[name], tracker, source, parent_id)
 
 
 def train_autoencoder(p: MnistParams, tracker=None) -> None:
     """The row-by-row LSTM autoencoder with its latent classifier: one run, one thread."""
-    config = autoencoder(p, _num_classes())
+    source, num_classes, _ = _data()
+    config = autoencoder(p, num_classes)
     (result,) = run_parallel(_train_job, [(p, AUTOENCODER, config)], 1, AUTOENCODER)
-    _record(p, AUTOENCODER, config, result, tracker)
+    _record(p, AUTOENCODER, config, result, tracker, source)
 
 
 # --- evaluate ---------------------------------------------------------------------------------
@@ -193,12 +207,6 @@ def epoch_curves(frame: pd.DataFrame) -> pd.DataFrame:
     return out.round(6)
 
 
-def choose(rows: pd.DataFrame) -> pd.Series:
-    """The model chosen on validation accuracy, never on test: ties go to fewer parameters, then
-    to the name."""
-    return rows.sort_values(["val_acc", "parameters", "name"], ascending=[False, True, True]).iloc[0]
-
-
 @torch.no_grad()
 def confusion(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
               batch: int) -> list[list[int]]:
@@ -214,8 +222,8 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     flush_denormals()
     # Scored where they trained: with mnist.data.full, 5,000 test images through 18 pixel models
     # would take minutes on a CPU.
-    device = resolve_device(p.device, "mnist.train.device")
-    batch = p.optim.eval_batch_size
+    device = resolve_device(p.train.device, "mnist.train.device")
+    batch = p.train.eval_batch_size
     x_test, y_test = (t.to(device) for t in mnist.load_split(data_dir(), "test"))
     meta = mnist.load_meta(data_dir())
     num_classes = len(meta["class_names"])
@@ -257,7 +265,7 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     best = choose(classifier_rows)
     # each cell's model per view, chosen the same way: what the report and the claims compare
     chosen = {view: {kind: choose(g)["name"] for kind, g in classifier_rows[classifier_rows["view"] == view].groupby("kind")}
-              for view in p.views}
+              for view in p.classifiers.views}
     best_model = ImageClassifierConfig.load(run_dir(best["name"]) / CHECKPOINT, device)
     cm = confusion(best_model, x_test, y_test, num_classes, batch)
     ae = table[table["kind"] == AUTOENCODER].iloc[0]
@@ -276,8 +284,18 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     return metrics
 
 
-STEPS = {"generate": generate, "train_classifiers": train_classifiers, "train_autoencoder": train_autoencoder,
-         "evaluate": evaluate_study}
+# The autoencoder's keys that evaluate reads (its config and schedule): all but its lr.
+AUTOENCODER_MODEL = tuple(f"mnist.autoencoder.{k}" for k in ("hidden", "latent", "dropout", "recon_weight",
+                                                              "forget_bias", "epochs", "batch_size"))
+STEPS = {
+    "generate": Step(generate, reads=("mnist.data",)),
+    "train_classifiers": Step(train_classifiers, reads=("mnist.data.full", "mnist.classifiers", "mnist.train")),
+    "train_autoencoder": Step(train_autoencoder, reads=("mnist.autoencoder", "mnist.train.clip_norm",
+                                                        "mnist.train.eval_batch_size", "mnist.train.seed",
+                                                        "mnist.train.device")),
+    "evaluate": Step(evaluate_study, reads=("mnist.data.full", "mnist.classifiers", "mnist.train.device",
+                                            "mnist.train.eval_batch_size", "mnist.train.schedule", *AUTOENCODER_MODEL)),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, MnistParams, STEPS, experiment=STUDY)

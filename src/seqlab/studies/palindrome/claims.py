@@ -12,8 +12,8 @@ import pandas as pd
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.studies.palindrome.params import PalindromeParams
-from seqlab.training.metrics import plateaus
-from seqlab.verdicts import (
+from seqlab.judging.metrics import plateaus
+from seqlab.judging.verdicts import (
     FAILS,
     HOLDS,
     NOT_COMPARABLE,

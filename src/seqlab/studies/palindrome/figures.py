@@ -12,10 +12,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.models.recurrent import label
-from seqlab.studies.palindrome.params import PalindromeParams, model_section, parse
-from seqlab.viz import COLORS, log_run_curves, save_figure
+from seqlab.studies.palindrome.params import MODELS, PalindromeParams, model_section
+from seqlab.present.viz import COLORS, log_run_curves, save_figure
 
 STUDY = "palindrome"
 
@@ -82,5 +82,8 @@ def make_figures(params: PalindromeParams, tracker=None) -> list[Path]:
     return written
 
 
+# The models drawn and every model's lengths (one section per kind of cell, listed or not).
+STEPS = {"figures": Step(make_figures, reads=("palindrome.models", *(f"{m}.T" for m in MODELS)))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, PalindromeParams, STEPS, experiment=STUDY)

@@ -8,12 +8,12 @@ import yaml
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, pm, table
+from seqlab.present.markdown import fig, pm, table
 from seqlab.models.config import count_parameters
 from seqlab.models.recurrent import label
 from seqlab.models.sequence import SequenceClassifierConfig
-from seqlab.studies.palindrome.params import PalindromeParams
-from seqlab.training.metrics import critical_length
+from seqlab.studies.palindrome.params import PalindromeParams, model_section
+from seqlab.judging.metrics import critical_length
 
 STUDY = "palindrome"
 CONTENTS = "palindromes (the headline study)"
@@ -161,13 +161,13 @@ def section(params: PalindromeParams) -> list[str]:
         "### Parameters used (from params.yaml)",
         "",
         "```yaml",
-        yaml.safe_dump({"palindrome": asdict(study), **{m: asdict(params.model[m]) for m in study.models}},
+        yaml.safe_dump({"palindrome": asdict(study), **{m: asdict(model_section(params, m)) for m in study.models}},
                        sort_keys=False, default_flow_style=None).strip(),
         "```",
         "",
         "### MLflow runs",
         "",
-        f"Experiment `palindrome` in the store `{params.mlflow.tracking_uri}` (open with `mlflow ui`).",
+        "Experiment `palindrome` in the MLflow store (open with `mlflow ui`).",
         "",
         table(run_rows),
         "",

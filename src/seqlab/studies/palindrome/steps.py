@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json, write_json
 from seqlab.models.config import count_parameters
 from seqlab.models.sequence import SequenceClassifierConfig
-from seqlab.studies.palindrome.params import PalindromeParams, model_section, parse
+from seqlab.studies.palindrome.params import PalindromeParams, model_section
 from seqlab.tasks import palindrome
 from seqlab.tasks.palindrome import PalindromeTask
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
-from seqlab.training.metrics import ACCURACY, mean_std, steps_held, steps_to
+from seqlab.judging.metrics import ACCURACY, mean_std, steps_held, steps_to
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run, seed_curves
 from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.seeding import seed_everything
@@ -86,17 +86,19 @@ def train(params: PalindromeParams, tracker=None, model: str = "") -> None:
     section = model_section(params, model)
     cfg = params.palindrome.train
     jobs = [(params, model, T, seed) for T in sorted(section.T, reverse=True) for seed in cfg.seeds]
-    # A missing or malformed data folder fails here, before any worker starts.
-    n_train = {T: len(palindrome.load(data_dir(model, T))[0]["train"]) for T in section.T}
-    workers = workers_for(resolve_device(cfg.device, "palindrome.train.device"), params.workers)
+    # A missing or malformed data folder fails here, before any worker starts. The task (its
+    # base) is the data's, as generated: this step reads no palindrome.data key.
+    data = {T: palindrome.load(data_dir(model, T)) for T in section.T}
+    workers = workers_for(resolve_device(cfg.device, "palindrome.train.device"), params.runtime.workers)
     results = dict(zip([j[2:] for j in jobs], run_parallel(_train_job, jobs, workers, f"{STUDY} {model}")))
     for T in section.T:
-        task = PalindromeTask(T, params.palindrome.data.base)
+        splits, meta = data[T]
+        task = PalindromeTask(**meta["task"])
         net = config(params, model, task)
         run_params = {"model": model, "impl": net.impl, "input_dim": net.input_dim, "hidden": net.hidden,
                       "num_classes": net.num_classes, "forget_bias": net.forget_bias, "T": T, "base": task.base,
                       "steps": cfg.steps, "batch_size": cfg.batch_size, "lr": cfg.lr, "clip_norm": cfg.clip_norm,
-                      "n_train": n_train[T]}
+                      "n_train": len(splits["train"])}
         with parent_run(tracker, f"{model}-T{T}", run_params) as parent_id:
             for seed in cfg.seeds:
                 record_run(paths.length_run(STUDY, model, T, seed), net, results[(T, seed)], tracker,
@@ -158,8 +160,12 @@ def evaluate_model(params: PalindromeParams, tracker=None, model: str = "") -> d
     return metrics
 
 
-STEPS = {"generate": generate, "train": train, "evaluate": evaluate_model}
+STEPS = {
+    "generate": Step(generate, reads=("palindrome.data", "{model}.T")),
+    "train": Step(train, reads=("palindrome.train", "{model}")),
+    "evaluate": Step(evaluate_model, reads=("palindrome.evaluate", "palindrome.train.seeds", "{model}")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY,
+    run_stage(__doc__, PalindromeParams, STEPS, experiment=STUDY,
               add_args=lambda p: p.add_argument("--model", required=True, help="one of palindrome.models"))

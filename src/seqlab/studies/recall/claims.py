@@ -5,7 +5,7 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.studies.recall.params import RecallParams
-from seqlab.verdicts import NOT_COMPARABLE, Claim, Verdict, accuracy_se, all_reach, beats, both, fmt
+from seqlab.judging.verdicts import NOT_COMPARABLE, Claim, Verdict, accuracy_se, all_reach, beats, both, fmt
 
 STUDY = "recall"
 TARGET = 0.99  # "about 100%"
@@ -15,7 +15,7 @@ LARGE, SMALL = 10, 2  # the hidden sizes the claim names
 def claims(p: RecallParams) -> list[Claim]:
     res = read_json(paths.study_results(STUDY))
     n_test = res["data"]["sizes"]["test"]
-    acc = {h: [r["test_acc"] for r in res["runs"] if r["hidden"] == h] for h in p.hidden}
+    acc = {h: [r["test_acc"] for r in res["runs"] if r["hidden"] == h] for h in p.train.hidden}
     criterion = (f"(a) Every seed with hidden {LARGE} reaches {TARGET:.0%} test accuracy; (b) hidden {SMALL}'s mean "
                  f"test accuracy is below hidden {LARGE}'s by more than 2 standard errors (seed spread and the "
                  f"binomial error of {n_test:,} test sequences). Holds if both hold.")

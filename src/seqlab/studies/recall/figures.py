@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
-from seqlab.studies.recall.params import RecallParams, parse
+from seqlab.core.cli import Step, run_stage
+from seqlab.studies.recall.params import RecallParams
 from seqlab.tasks.recall import RecallTask
-from seqlab.viz import band, log_run_curves, save_figure
+from seqlab.present.viz import band, log_run_curves, save_figure
 
 STUDY = "recall"
 
@@ -33,10 +33,12 @@ def plot_recall_curves(curves: dict[int, pd.DataFrame], chance: float, path: Pat
 
 
 def make_figures(p: RecallParams, tracker=None) -> None:
-    frames = {h: pd.read_csv(paths.study_plots(STUDY) / f"h{h}.csv") for h in p.hidden}
+    frames = {h: pd.read_csv(paths.study_plots(STUDY) / f"h{h}.csv") for h in p.train.hidden}
     plot_recall_curves(frames, 1 / RecallTask.num_classes, paths.study_figures(STUDY) / "accuracy_by_hidden.png")
     log_run_curves(tracker, paths.study_models(STUDY), STUDY)
 
 
+STEPS = {"figures": Step(make_figures, reads=("recall.train.hidden",))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, RecallParams, STEPS, experiment=STUDY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, pm, table, training_cost
+from seqlab.present.markdown import fig, pm, table, training_cost
 from seqlab.studies.recall.params import RecallParams
 from seqlab.tasks.recall import RecallTask
 
@@ -16,13 +16,13 @@ def section(p: RecallParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
     d, t = p.data, p.train
     rows = []
-    for h in p.hidden:
+    for h in p.train.hidden:
         m = res["metrics"][f"h{h}"]
         runs = [r for r in res["runs"] if r["hidden"] == h]
         rows.append({"hidden": h, "parameters": runs[0]["n_params"], "test accuracy": pm(m["test_acc_mean"], m["test_acc_std"]),
                      "per seed": ", ".join(f"{r['test_acc']:.3f}" for r in runs)})
     examples = [{"input": " ".join(map(str, e["input"])), "truth": e["truth"],
-                 **{f"h={h}": e["predicted"][str(h)] for h in p.hidden}} for e in res["examples"]]
+                 **{f"h={h}": e["predicted"][str(h)] for h in p.train.hidden}} for e in res["examples"]]
     meta = res["data"]
     return [
         "## Digit recall: how much memory does the LSTM need?",

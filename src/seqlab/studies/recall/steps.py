@@ -11,15 +11,15 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.core.files import read_json, write_json
 from seqlab.models.config import count_parameters
 from seqlab.models.sequence import SequenceClassifierConfig
-from seqlab.studies.recall.params import RecallParams, parse
+from seqlab.studies.recall.params import RecallParams
 from seqlab.tasks import recall
 from seqlab.tasks.recall import PAD, RecallTask
 from seqlab.training.loop import FitConfig, evaluate, fit, resolve_device
-from seqlab.training.metrics import ACCURACY, mean_std
+from seqlab.judging.metrics import ACCURACY, mean_std
 from seqlab.training.parallel import run_parallel, workers_for
 from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, curves, parent_run, record_run
 from seqlab.training.seeding import seed_everything
@@ -65,11 +65,11 @@ def _train_job(job: tuple[RecallParams, int, int]) -> RunResult:
 
 
 def train(p: RecallParams, tracker=None) -> None:
-    jobs = [(p, h, s) for h in p.hidden for s in p.train.seeds]
-    workers = workers_for(resolve_device(p.train.device, "recall.train.device"), p.workers)
+    jobs = [(p, h, s) for h in p.train.hidden for s in p.train.seeds]
+    workers = workers_for(resolve_device(p.train.device, "recall.train.device"), p.runtime.workers)
     results = dict(zip([(h, s) for _, h, s in jobs], run_parallel(_train_job, jobs, workers, STUDY)))
     t = p.train
-    for h in p.hidden:
+    for h in p.train.hidden:
         net = config(p, h)
         params = {"model": "lstm", "input_dim": net.input_dim, "num_classes": net.num_classes, "hidden": h,
                   "forget_bias": net.forget_bias, "steps": t.steps, "batch_size": t.batch_size, "lr": t.lr,
@@ -87,7 +87,7 @@ def evaluate_study(p: RecallParams, tracker=None) -> dict:
     plots = paths.study_plots(STUDY)
     plots.mkdir(parents=True, exist_ok=True)
     metrics, rows, predictions = {}, [], {}
-    for h in p.hidden:
+    for h in p.train.hidden:
         accs, frames = [], []
         for s in p.train.seeds:
             model = SequenceClassifierConfig.load(run_dir(h, s) / CHECKPOINT)
@@ -100,21 +100,26 @@ def evaluate_study(p: RecallParams, tracker=None) -> dict:
                 tracker.log_metrics(run["run_id"], {"test_acc": acc})
             if s == p.train.seeds[0]:
                 with torch.no_grad():
-                    logits, _ = model(x_test[: p.examples])
+                    logits, _ = model(x_test[: p.report.examples])
                 predictions[h] = logits.argmax(-1).tolist()
         mean, std = mean_std(accs)
         metrics[f"h{h}"] = {"test_acc_mean": round(mean, 6), "test_acc_std": round(std, 6), "n_seeds": len(accs),
                             "n_test": len(y_test)}
         curves(frames, ACCURACY.name).to_csv(plots / f"h{h}.csv", index=False)
     examples = [{"input": [int(v) for v in x_test[i] if v != PAD], "truth": int(y_test[i]),
-                 "predicted": {str(h): predictions[h][i] for h in p.hidden}} for i in range(min(p.examples, len(x_test)))]
+                 "predicted": {str(h): predictions[h][i] for h in p.train.hidden}} for i in range(min(p.report.examples, len(x_test)))]
     write_json(paths.study_metrics(STUDY), metrics)
     write_json(paths.study_results(STUDY), {"data": meta, "runs": rows, "metrics": metrics, "examples": examples,
                                             "example_seed": p.train.seeds[0]})
     return metrics
 
 
-STEPS = {"generate": generate, "train": train, "evaluate": evaluate_study}
+TASK = ("recall.data.min_len", "recall.data.max_len", "recall.data.position")
+STEPS = {
+    "generate": Step(generate, reads=("recall.data",)),
+    "train": Step(train, reads=(*TASK, "recall.train")),
+    "evaluate": Step(evaluate_study, reads=("recall.train.hidden", "recall.train.seeds", "recall.report")),
+}
 
 if __name__ == "__main__":
-    run_stage(__doc__, parse, STEPS, experiment=STUDY)
+    run_stage(__doc__, RecallParams, STEPS, experiment=STUDY)

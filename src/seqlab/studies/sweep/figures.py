@@ -12,10 +12,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from seqlab.core import paths
-from seqlab.core.cli import run_stage
+from seqlab.core.cli import Step, run_stage
 from seqlab.models.recurrent import label
-from seqlab.studies.sweep.params import SweepParams, parse
-from seqlab.viz import COLORS, log_run_curves, save_figure
+from seqlab.studies.sweep.params import SweepParams
+from seqlab.present.viz import COLORS, log_run_curves, save_figure
 
 STUDY = "sweep"
 
@@ -37,9 +37,11 @@ def plot_sweep(table: pd.DataFrame, target: float, chance: float, path: Path) ->
 
 def make_figures(p: SweepParams, tracker=None) -> None:
     table = pd.read_csv(paths.study_plots(STUDY) / "accuracy_by_length.csv")
-    plot_sweep(table, p.target_acc, 1 / p.base, paths.study_figures(STUDY) / "accuracy_vs_length.png")
+    plot_sweep(table, p.evaluate.target_acc, 1 / p.data.base, paths.study_figures(STUDY) / "accuracy_vs_length.png")
     log_run_curves(tracker, paths.study_models(STUDY), STUDY)
 
 
+STEPS = {"figures": Step(make_figures, reads=("sweep.evaluate.target_acc", "sweep.data.base"))}
+
 if __name__ == "__main__":
-    run_stage(__doc__, parse, {"figures": make_figures}, experiment=STUDY)
+    run_stage(__doc__, SweepParams, STEPS, experiment=STUDY)

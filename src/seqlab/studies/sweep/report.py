@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.markdown import fig, pm, table, training_cost
+from seqlab.present.markdown import fig, pm, table, training_cost
 from seqlab.models.recurrent import label
 from seqlab.studies.sweep.params import SweepParams
-from seqlab.verdicts import binomial_se
+from seqlab.judging.verdicts import binomial_se
 
 STUDY = "sweep"
 CONTENTS = "length sweep"
@@ -42,7 +42,8 @@ def section(p: SweepParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
     metrics, runs = res["metrics"], res["runs"]
     n = len(p.train.seeds)
-    target = f"{p.target_acc:.0%}"
+    target_acc = p.evaluate.target_acc
+    target = f"{target_acc:.0%}"
     acc_rows = []
     for m in p.models:
         row = {"model": label(m)}
@@ -54,12 +55,12 @@ def section(p: SweepParams) -> list[str]:
     n_test = {int(T): d["sizes"]["test"] for T, d in res["data"].items()}
     for m in p.models:
         c, f = metrics["critical_length"][m], metrics["first_failure"][m]
-        again = [T for T in p.T if f is not None and T > f and metrics[m][f"T{T}"]["test_acc_mean"] >= p.target_acc]
+        again = [T for T in p.T if f is not None and T > f and metrics[m][f"T{T}"]["test_acc_mean"] >= target_acc]
         why = _shortfall([r for r in runs if r["model"] == m and r["T"] == f]) if f is not None else ""
         # The same rule, with a shortfall inside two standard errors counted as no failure.
-        noise = {T: _beyond_noise([r["test_acc"] for r in runs if r["model"] == m and r["T"] == T], p.target_acc,
+        noise = {T: _beyond_noise([r["test_acc"] for r in runs if r["model"] == m and r["T"] == T], target_acc,
                                   n_test[T]) for T in p.T
-                 if metrics[m][f"T{T}"]["test_acc_mean"] < p.target_acc}
+                 if metrics[m][f"T{T}"]["test_acc_mean"] < target_acc}
         robust = next((T for T in sorted(p.T) if T in noise and noise[T][0]), None)
         before = [T for T in sorted(p.T) if robust is None or T < robust]
         crit_rows.append({
@@ -98,11 +99,11 @@ def section(p: SweepParams) -> list[str]:
         table(acc_rows),
         "",
         f"Of the {len(runs)} runs, {len(short)} fell short of {target}: {capped} capped, {len(short) - capped} at a "
-        f"plateau. Settings, lighter than the headline study to afford T up to {max(p.T)}: {p.n_train} training "
+        f"plateau. Settings, lighter than the headline study to afford T up to {max(p.T)}: {p.data.n_train} training "
         f"palindromes (fewer where the space is smaller), seeds {list(p.train.seeds)}, at most {p.train.steps} steps, "
-        f"hidden {p.hidden}, Adam lr {p.train.lr}, batch {p.train.batch_size}; "
-        + (f"a run stops at the first validation point with accuracy ≥ {p.stop_at} ({stopped} of {len(runs)} runs did). "
-           if p.stop_at is not None else "no early stopping. ")
+        f"hidden {p.train.hidden}, Adam lr {p.train.lr}, batch {p.train.batch_size}; "
+        + (f"a run stops at the first validation point with accuracy ≥ {p.train.stop_at} ({stopped} of {len(runs)} runs did). "
+           if p.train.stop_at is not None else "no early stopping. ")
         + f"{training_cost(runs)}. MLflow experiment `sweep`.",
         "",
     ]

@@ -8,7 +8,7 @@ by the MNIST study's rule (validation accuracy, ties to fewer parameters, then t
 test accuracy), so it is the model the MNIST section calls best (tests/test_image_studies.py
 checks that the two choices agree), and a stage that judges depends on that output alone: it
 can never run on a missing or stale classifier, and retraining the MNIST autoencoder leaves it
-cached. (A layer never imports a study, so the rule is written here, not imported from it.)
+cached. (The rule lives in seqlab.judging.selection, which the MNIST study imports too.)
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import pandas as pd
 import torch
 
 from seqlab.core import paths
+from seqlab.core.paths import CHECKPOINT, HISTORY, RUN
 from seqlab.core.errors import DataError
 from seqlab.core.files import read_json
+from seqlab.judging.selection import choose
 from seqlab.models.image import ImageClassifier, ImageClassifierConfig, describe
-from seqlab.training.runs import CHECKPOINT, HISTORY, RUN
 
 RUNS = paths.study_models("mnist", "classifiers")  # dvc.yaml spells it, as every judging stage's dep
 
@@ -54,11 +55,6 @@ class Judge:
     def features(self, images: torch.Tensor) -> np.ndarray:
         """Images (N, 28, 28) in [0, 1] -> penultimate-layer features (N, D)."""
         return self._batched(images, self.model.features)
-
-
-def choose(rows: pd.DataFrame) -> pd.Series:
-    """The row with the best validation accuracy; ties go to fewer parameters, then to the name."""
-    return rows.sort_values(["val_acc", "parameters", "name"], ascending=[False, True, True]).iloc[0]
 
 
 def best_classifier(runs=RUNS) -> str:

@@ -1,6 +1,6 @@
 """Digits drawn as images, for the figures of the image studies (masked autoencoder, GAN).
 
-Like seqlab.viz, only figures stages import it; it shares viz's PNG writer.
+Like seqlab.present.viz, only figures stages import it; it shares viz's PNG writer.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from seqlab.viz import save_figure
+from seqlab.present.viz import save_figure
 
 
 def tile(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:

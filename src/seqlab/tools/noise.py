@@ -1,6 +1,6 @@
 """Which metric changes exceed seed-to-seed noise? `dvc metrics diff`, read with the error bars.
 
-    python -m seqlab.noise [REV]        # against REV, default main
+    python -m seqlab.tools.noise [REV]        # against REV, default main
 
 Runs ``dvc metrics diff --all --json REV`` and, for every number that changed, compares the
 change with the noise the metrics files themselves record:
@@ -77,7 +77,7 @@ def classify(diff: dict[str, dict[str, dict]], z: float = Z) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m seqlab.noise", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m seqlab.tools.noise", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("rev", nargs="?", default="main", help="the revision to compare with (default: main)")
     args = ap.parse_args(argv)

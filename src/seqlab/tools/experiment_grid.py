@@ -5,7 +5,7 @@ DVC runs the sweep; this only reads what it recorded. Queue the grid, run it, th
     dvc exp run --queue -S 'lstmae.synthetic.model.hidden=16,32,64' -S 'lstmae.synthetic.train.lr=0.005,0.01' lstmae_evaluate
     dvc queue start -j 2          # OMP_NUM_THREADS=1 on a 2-core machine
     dvc exp show                  # when `dvc queue status` lists none queued or running
-    python -m seqlab.sweep --metric synthetic.val_mse --by lstmae.synthetic.model.hidden lstmae.synthetic.train.lr \\
+    python -m seqlab.tools.experiment_grid --metric synthetic.val_mse --by lstmae.synthetic.model.hidden lstmae.synthetic.train.lr \\
         --show synthetic.test_mse --out sweeps/lstmae
 
 It reads ``dvc exp show --json`` (or ``--input FILE``), keeps the experiments of the current
@@ -109,7 +109,7 @@ def select(rows: list[dict], metric: str, by: list[str], show: list[str], lower:
 
 
 def plot(table: pd.DataFrame, metric: str, by: list[str], best: str, path: Path) -> Path:
-    from seqlab.viz import plt, save_figure  # headless (Agg), byte-stable PNGs, as every figures stage writes
+    from seqlab.present.viz import plt, save_figure  # headless (Agg), byte-stable PNGs, as every figures stage writes
 
     labels = [", ".join(f"{k.rsplit('.', 1)[-1]}={row[k]}" for k in by) for _, row in table.iterrows()]
     colors = ["tab:blue" if n == best else "0.7" for n in table["name"]]
@@ -148,7 +148,7 @@ def record(show: list, metric: str, by: list[str], extra: list[str], lower: bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m seqlab.sweep", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m seqlab.tools.experiment_grid", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--metric", required=True, help="a validation metric key, e.g. synthetic.val_mse")
     parser.add_argument("--by", nargs="+", required=True, help="the swept params.yaml keys")

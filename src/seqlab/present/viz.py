@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from seqlab.core.files import read_json  # noqa: E402
-from seqlab.training.metrics import METRICS  # noqa: E402
+from seqlab.judging.metrics import METRICS  # noqa: E402
 
 # One colour per recurrent kind across every figure, so a reader learns them once.
 COLORS = {"rnn": "tab:red", "lstm": "tab:blue", "peephole": "tab:green", "gru": "tab:purple"}

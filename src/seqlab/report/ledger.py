@@ -1,9 +1,9 @@
 """Stage claims: the ledger of the course's claims, each with its criterion and this run's verdict.
 
-    python -m seqlab.ledger
+    python -m seqlab.report.ledger
 
 Every registered study with a ``claims`` module contributes its rows (seqlab.studies.<name>.claims,
-built with the criteria of seqlab.verdicts). The stage writes
+built with the criteria of seqlab.judging.verdicts). The stage writes
 
     reports/metrics/claims.json   claim id -> verdict and its code (1 holds, 0 mixed or within
                                   noise, -1 does not hold, null not comparable), so that
@@ -19,7 +19,7 @@ from seqlab.core import paths
 from seqlab.core.cli import run_stage
 from seqlab.core.files import write_json
 from seqlab.studies.registry import STUDIES, has_module, parse_all, study_module
-from seqlab.verdicts import CODES, Claim
+from seqlab.judging.verdicts import CODES, Claim
 
 STUDY = "claims"
 WITH_CLAIMS = tuple(name for name in STUDIES if has_module(name, "claims"))

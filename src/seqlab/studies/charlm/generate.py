@@ -1,6 +1,6 @@
 """Generate text from any saved char-LSTM checkpoint, to standard output.
 
-    python -m seqlab.generate --checkpoint models/charlm/lstm/model.pt --start "Once" \\
+    python -m seqlab.studies.charlm.generate --checkpoint models/charlm/lstm/model.pt --start "Once" \\
         --temperature 0.8 --length 200
 
 --temperature 0 decodes greedily; otherwise each character is drawn from softmax(logits / tau),
@@ -17,13 +17,13 @@ from pathlib import Path
 import torch
 
 from seqlab.core.errors import DataError
-from seqlab.decoding import generate
+from seqlab.studies.charlm.decoding import generate
 from seqlab.models.charlm import CharLSTMConfig
 from seqlab.tasks.text import Vocabulary
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m seqlab.generate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m seqlab.studies.charlm.generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=Path, required=True, help="a char-LSTM checkpoint (model.pt)")
     parser.add_argument("--start", required=True, help="the text to continue (one character or more)")

@@ -7,7 +7,7 @@ claim *mixed*; a comparison whose difference is inside two standard errors is *w
 not a win; a claim made at another scale is *not comparable*. A verdict that would flip with the
 machine's floating-point path is therefore not reported as a finding.
 
-Each study's ``claims.py`` builds its claims with these; ``python -m seqlab.ledger`` collects
+Each study's ``claims.py`` builds its claims with these; ``python -m seqlab.report.ledger`` collects
 them into reports/metrics/claims.json and the report's ledger.
 """
 

@@ -1,0 +1,1 @@
+"""Presenting results: figure helpers (viz, gallery) and the report's markdown tables."""
