@@ -19,7 +19,7 @@ def test_results_do_not_depend_on_the_worker_count(tmp_path, monkeypatch, defaul
     monkeypatch.chdir(tmp_path)  # spawned workers start here too and find the data
     p = parse(_tiny(default_params))
     recall.generate(p)
-    jobs = [(p, h, s) for h in p.hidden for s in p.train.seeds]
+    jobs = [(p, h, s) for h in p.train.hidden for s in p.train.seeds]
     one = run_parallel(recall._train_job, jobs, workers=1)
     two = run_parallel(recall._train_job, jobs, workers=2)
     for a, b in zip(one, two):
