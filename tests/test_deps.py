@@ -24,6 +24,7 @@ import pytest
 from conftest import ROOT
 from seqlab.tools.imports import closure as _closure
 from seqlab.tools.imports import runs_no_code as _runs_no_code
+from seqlab.tools.pipeline import leaves
 
 
 def closure(entry: str) -> set[Path]:
@@ -158,14 +159,6 @@ def _step_of(cmd: str):
     return steps[step], args, schema
 
 
-def _leaves(mapping: dict, prefix: str = "") -> set[str]:
-    out = set()
-    for key, value in mapping.items():
-        full = f"{prefix}{key}"
-        out |= _leaves(value, full + ".") if isinstance(value, dict) and value else {full}
-    return out
-
-
 def params_problems(name: str, declared: list[str], reads: tuple[str, ...], read: set[str], leaves: set[str]) -> list[str]:
     """What is wrong with one stage's params deps, given the step's declared ``reads``, the leaf keys
     a read of them recorded, and every leaf key of params.yaml (empty: nothing)."""
@@ -196,7 +189,7 @@ def test_every_stage_declares_exactly_the_params_it_reads(stages, declared_param
     from seqlab.core.params import read_params
 
     raw = read_params(ROOT / "params.yaml")
-    leaves = _leaves(raw)
+    all_keys = leaves(raw)
     found = []
     for name, (cmd, _) in sorted(stages.items()):
         if name in AGGREGATORS:
@@ -205,7 +198,7 @@ def test_every_stage_declares_exactly_the_params_it_reads(stages, declared_param
         keys = step.keys(**args)
         with schema.recording() as read:
             schema.read(root, raw, only=keys)
-        found += params_problems(name, declared_params[name], keys, read, leaves)
+        found += params_problems(name, declared_params[name], keys, read, all_keys)
     assert not found, "\n".join(found)
 
 
@@ -218,7 +211,7 @@ def test_the_aggregators_declare_every_section_the_registry_reads_and_no_run_set
     with schema.recording() as read:
         parse_all(raw)
     for name in AGGREGATORS:
-        found = params_problems(name, declared_params[name], tuple(declared_params[name]), read, _leaves(raw))
+        found = params_problems(name, declared_params[name], tuple(declared_params[name]), read, leaves(raw))
         assert not found, "\n".join(found)
 
 

@@ -141,7 +141,7 @@ def aggregator_params(raw: dict) -> list[str]:
 
     with recording() as read:
         parse_all(raw)
-    flat = _leaves(raw)
+    flat = leaves(raw)
     out = []
     for top in raw:
         if top in {k.split(".")[0] for k in RUNTIME_KEYS}:
@@ -155,11 +155,12 @@ def aggregator_params(raw: dict) -> list[str]:
     return out
 
 
-def _leaves(mapping: dict, prefix: str = "") -> set[str]:
+def leaves(mapping: dict, prefix: str = "") -> set[str]:
+    """Every leaf key of a params mapping, dotted."""
     out = set()
     for key, value in mapping.items():
         full = f"{prefix}{key}"
-        out |= _leaves(value, full + ".") if isinstance(value, dict) and value else {full}
+        out |= leaves(value, full + ".") if isinstance(value, dict) and value else {full}
     return out
 
 
