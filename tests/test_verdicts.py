@@ -5,10 +5,16 @@ import math
 import pytest
 
 from seqlab.judging.verdicts import (
+    COURSE,
     FAILS,
     HOLDS,
     MIXED,
     NOISE,
+    NOT_COMPARABLE,
+    OTHER_TASK,
+    QUOTE_CUT,
+    SEQLAB,
+    Claim,
     Verdict,
     accuracy_se,
     all_reach,
@@ -16,7 +22,10 @@ from seqlab.judging.verdicts import (
     binomial_se,
     both,
     breaks_beyond,
+    not_comparable_here,
     paired,
+    quote_fragments,
+    rises_with,
     standard_error,
     two_proportions,
 )
@@ -73,6 +82,7 @@ def test_two_proportions_on_the_same_test_set():
     verdict, se = two_proportions(0.94, 0.93, 500)
     assert verdict == NOISE and se == pytest.approx(math.sqrt(0.94 * 0.06 / 500 + 0.93 * 0.07 / 500))
     assert two_proportions(0.94, 0.80, 500)[0] == HOLDS
+    assert two_proportions(0.80, 0.94, 500)[0] == FAILS
 
 
 def test_a_two_part_claim_needs_both_parts():
@@ -82,3 +92,55 @@ def test_a_two_part_claim_needs_both_parts():
     assert both(no, noise).verdict == FAILS and both(no, no).verdict == FAILS
     with pytest.raises(ValueError, match="unknown verdict"):
         Verdict("probably", "")
+
+
+@pytest.mark.parametrize("groups,verdict", [
+    ([("a", 0.3, 0.01), ("b", 0.6, 0.01), ("c", 0.9, 0.01)], HOLDS),  # every step up beyond 2 SE
+    ([("a", 0.3, 0.01), ("b", 0.6, 0.01), ("c", 0.61, 0.01)], MIXED),  # the last step inside the noise
+    ([("a", 0.3, 0.01), ("b", 0.6, 0.01), ("c", 0.4, 0.01)], MIXED),  # up, then down
+    ([("a", 0.5, 0.02), ("b", 0.52, 0.02), ("c", 0.49, 0.02)], NOISE),
+    ([("a", 0.9, 0.01), ("b", 0.6, 0.01), ("c", 0.61, 0.01)], FAILS),  # falls, then flat: no rise anywhere
+    ([("a", 0.9, 0.01), ("b", 0.6, 0.01)], FAILS),
+    ([("a", 0.5, 0.0), ("b", 0.5, 0.0)], NOISE),  # a tie with no error is no rise
+])
+def test_rises_with_judges_each_step_up(groups, verdict):
+    v = rises_with(groups, "score")
+    assert v.verdict == verdict and len(v.numbers["steps"]) == len(groups) - 1
+    assert v.evidence.startswith("score: a → b: ")
+
+
+def test_rises_with_uses_both_standard_errors():
+    # 0.05 apart: beyond 2 SE of one group (0.02) but not of the difference (sqrt(2) x 0.02 = 0.028)
+    assert rises_with([("a", 0.50, 0.02), ("b", 0.55, 0.02)], "x").verdict == NOISE
+    assert rises_with([("a", 0.50, 0.02), ("b", 0.55, 0.0)], "x").verdict == HOLDS
+    with pytest.raises(ValueError, match="at least two"):
+        rises_with([("a", 0.5, 0.0)], "x")
+
+
+def _claim(**kw) -> Claim:
+    args = dict(id="x.y", claim="quoted", source="ee6132", criterion="rule", result=Verdict(HOLDS, "e"),
+                protocol=SEQLAB, deviations=("data: smaller",))
+    return Claim(**{**args, **kw})
+
+
+def test_a_claim_names_its_report_protocol_and_deviations():
+    row = _claim().row()
+    assert row["report"] == "EE6132 (IIT Madras) assignment 3 report" and row["deviations"] == ["data: smaller"]
+    assert _claim(protocol=COURSE, deviations=()).protocol == COURSE  # the course's own protocol may list none
+    with pytest.raises(ValueError, match="unknown source"):
+        _claim(source="course report (palindromes)")
+    with pytest.raises(ValueError, match="unknown protocol"):
+        _claim(protocol="ours")
+    with pytest.raises(ValueError, match="must list its deviations"):
+        _claim(deviations=())
+    with pytest.raises(ValueError, match="judged on another task"):
+        _claim(protocol=OTHER_TASK)
+    other = _claim(protocol=OTHER_TASK, result=not_comparable_here("measured: 0.5"))
+    assert other.result.verdict == NOT_COMPARABLE and other.result.evidence == "measured: 0.5"
+
+
+def test_a_quote_splits_into_its_exact_fragments():
+    assert quote_fragments(QUOTE_CUT.join(("the first words", "the last words."))) == ["the first words",
+                                                                                      "the last words."]
+    assert quote_fragments("one piece … with an ellipsis inside") == ["one piece", "with an ellipsis inside"]
+    assert quote_fragments("no cut...") == ["no cut..."]

@@ -39,18 +39,69 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A course report whose claims the ledger judges: its name, and its file in the course
+    reports' folder (../shared/seeds/, beside the repository), which every quote must match."""
+
+    name: str
+    file: str
+
+
+SOURCES = {
+    "northwestern": Source("Northwestern deep learning, homework 4 report", "000_981b845c4d37b544.txt"),
+    "uva": Source("UvA Deep Learning 2020, assignment 2 report", "001_77d393676faf26e5.txt"),
+    "cs324": Source("CS324 (SUSTech) assignment 3 report", "002_b6e41ffd8ddbd0b2.txt"),
+    "lstmae": Source("Practical Deep Learning HW2 report (LSTM autoencoders)", "003_57873a1670a86b18.txt"),
+    "ee6132": Source("EE6132 (IIT Madras) assignment 3 report", "004_faf8705be2f11ff5.txt"),
+}
+
+# The protocol a row was judged on. A claim can only be judged on the experiment that made it:
+COURSE = "course"  # the course's task, model, loss and metric (perhaps smaller: see the deviations)
+SEQLAB = "seqlab"  # seqlab's own protocol on the course's task: judged, every difference listed
+OTHER_TASK = "other task"  # seqlab's experiment on another task: never judged, not comparable
+PROTOCOLS = (COURSE, SEQLAB, OTHER_TASK)
+QUOTE_CUT = " … "  # joins the exact fragments of a quote that leaves words out
+
+
+@dataclass(frozen=True)
 class Claim:
     """One row of the ledger."""
 
     id: str  # stable key in claims.json, e.g. "palindrome.lstm_solves_T20"
-    claim: str  # the claim, quoted
-    source: str  # the report that makes it
+    claim: str  # the report's own words, exact; QUOTE_CUT marks words left out
+    source: str  # a key of SOURCES: the report that makes it
     criterion: str  # the rule, in words, that the verdict follows from
     result: Verdict
+    protocol: str  # one of PROTOCOLS: what the verdict was judged on
+    deviations: tuple[str, ...]  # every way the judged experiment departs from the course's (scale, data, metric)
+    corrected: str = ""  # what seqlab's corrected protocol gives on the same question, where it runs one
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"claim {self.id}: unknown source {self.source!r}; valid: {', '.join(SOURCES)}")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"claim {self.id}: unknown protocol {self.protocol!r}; valid: {', '.join(PROTOCOLS)}")
+        if self.protocol == OTHER_TASK and self.result.verdict != NOT_COMPARABLE:
+            raise ValueError(f"claim {self.id}: judged on another task, so its verdict must be {NOT_COMPARABLE!r}, "
+                             f"not {self.result.verdict!r}")
+        if self.protocol != COURSE and not self.deviations:
+            raise ValueError(f"claim {self.id}: judged on {self.protocol!r}, so it must list its deviations")
 
     def row(self) -> dict:
-        return {"id": self.id, "claim": self.claim, "source": self.source, "criterion": self.criterion,
-                "verdict": self.result.verdict, "evidence": self.result.evidence, "numbers": self.result.numbers}
+        return {"id": self.id, "claim": self.claim, "source": self.source, "report": SOURCES[self.source].name,
+                "criterion": self.criterion, "protocol": self.protocol, "deviations": list(self.deviations),
+                "verdict": self.result.verdict, "evidence": self.result.evidence, "corrected": self.corrected,
+                "numbers": self.result.numbers}
+
+
+def quote_fragments(claim: str) -> list[str]:
+    """The exact fragments of a quote (split at QUOTE_CUT), each to be found in its report."""
+    return [f for f in claim.split(QUOTE_CUT) if f]
+
+
+def not_comparable_here(evidence: str) -> Verdict:
+    """The verdict of a row judged on another task: what this run measured, not a verdict."""
+    return Verdict(NOT_COMPARABLE, evidence)
 
 
 def fmt(values: Sequence[float], digits: int = 3) -> str:
@@ -144,6 +195,31 @@ def two_proportions(p1: float, p2: float, n: int, z: float = 2.0) -> tuple[str, 
     difference), treating the two as independent binomials (conservative for paired items)."""
     se = math.sqrt(binomial_se(p1, n) ** 2 + binomial_se(p2, n) ** 2)
     return beats(p1 - p2, se, z), se
+
+
+def rises_with(groups: Sequence[tuple[str, float, float]], what: str, z: float = 2.0) -> Verdict:
+    """"The larger the setting, the higher the score": ``groups`` are (label, mean, SE) in the
+    order of the setting. Each step up is judged with ``beats`` on the difference of the two means
+    and the SE of that difference (the two SEs in quadrature). Holds if every step rises beyond
+    ``z`` SE; within noise if every step is within noise; does not hold if some step falls beyond
+    ``z`` SE and none rises; mixed otherwise (some steps rise, others do not)."""
+    if len(groups) < 2:
+        raise ValueError("a trend needs at least two groups")
+    steps, notes = [], []
+    for (a, mean_a, se_a), (b, mean_b, se_b) in zip(groups, groups[1:]):
+        diff, se = mean_b - mean_a, math.sqrt(se_a**2 + se_b**2)
+        steps.append(beats(diff, se, z))
+        notes.append(f"{a} → {b}: {diff:+.3f} ± {se:.3f} ({steps[-1]})")
+    if all(s == HOLDS for s in steps):
+        verdict = HOLDS
+    elif all(s == NOISE for s in steps):
+        verdict = NOISE
+    elif HOLDS not in steps:
+        verdict = FAILS
+    else:
+        verdict = MIXED
+    return Verdict(verdict, f"{what}: " + "; ".join(notes),
+                   {"means": {g[0]: round(g[1], 6) for g in groups}, "steps": steps})
 
 
 def both(first: Verdict, second: Verdict, joiner: str = "; ") -> Verdict:

@@ -26,7 +26,9 @@ from seqlab.core.tracking import git_commit
 from seqlab.present.markdown import table
 from seqlab.report import speed
 from seqlab.studies.registry import STUDIES, study_module
-from seqlab.judging.verdicts import VERDICTS
+from seqlab.judging.verdicts import COURSE, OTHER_TASK, SEQLAB, VERDICTS
+
+PROTOCOL_NAMES = {COURSE: "the course's protocol", SEQLAB: "seqlab's protocol", OTHER_TASK: "another task"}
 
 # --- assembly -----------------------------------------------------------------------------------
 
@@ -46,17 +48,24 @@ def ledger() -> list[str]:
         "Each claim is checked by a rule fixed in code, not by reading the numbers (its *criterion*, coded once in "
         "`seqlab/judging/verdicts.py` and the study's `claims.py`, and tested on inputs whose answer is known); the verdict "
         "follows from the rule and this run's numbers. *Mixed*: the seeds or parts disagree. *Within noise*: the difference is "
-        "inside two standard errors. *Not comparable*: the claim was made at a scale this run does not train. "
+        "inside two standard errors. *Not comparable*: the claim was made on an experiment this run does not train. "
+        "Each row says which protocol it was judged on: the course's (its task, model, loss and metric, at the scale "
+        "stated), seqlab's own on the course's task, or seqlab's on another task, which is never judged; and it lists "
+        "every deviation from the course's protocol. Quotes are the reports' own words (… marks words left out). "
         "A single seed's accuracy on 500 test images carries a binomial standard error of about ±1.3 points near "
         "90%, so a verdict resting on one is stated with it. `reports/metrics/claims.json` holds the verdicts, so "
         f"`dvc metrics diff` shows one that flips. This run: {counts}.",
         "",
-        table([{"#": i, "claim (quoted)": f"“{r['claim']}”", "source": r["source"], "verdict": f"**{r['verdict']}**"}
-               for i, r in enumerate(rows, 1)]),
+        table([{"#": i, "claim (quoted)": f"“{r['claim']}”", "report": r["report"], "judged on": PROTOCOL_NAMES[r["protocol"]],
+                "verdict": f"**{r['verdict']}**"} for i, r in enumerate(rows, 1)]),
         "",
     ]
     for i, r in enumerate(rows, 1):
-        out += [f"{i}. `{r['id']}`: **{r['verdict']}**. *Criterion:* {r['criterion']} *Evidence:* {r['evidence']}.", ""]
+        deviations = "; ".join(r["deviations"]) or "none"
+        corrected = f" *Corrected protocol:* {r['corrected']}." if r["corrected"] else ""
+        out += [f"{i}. `{r['id']}`: **{r['verdict']}**, judged on {PROTOCOL_NAMES[r['protocol']]}. *Criterion:* "
+                f"{r['criterion']} *Deviations from the course's protocol:* {deviations}. *Evidence:* {r['evidence']}."
+                f"{corrected}", ""]
     return out
 
 

@@ -20,6 +20,7 @@ from types import ModuleType
 
 STUDIES = (
     "palindrome",
+    "uvapal",
     "sweep",
     "gradflow",
     "recall",

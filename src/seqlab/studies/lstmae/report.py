@@ -119,8 +119,8 @@ def prices_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
         "the forecasts are scored on. Each window is z-scored by the mean and standard deviation of its "
         f"{d.days} input days only; the figures map back to prices with the same two numbers.",
         "",
-        f"Both models: hidden {mo.hidden}, code {mo.latent} (quoted, the course's: 128; at N = 300 that does not fit "
-        f"the study's 8 minutes on 2 CPU cores), Adam at lr {t.lr:g}, batch {t.batch_size}, {clip(t.clip)}, "
+        f"Both models: hidden {mo.hidden}, code {mo.latent} (quoted, the course's: 128 or 256; at N = 300 that does not "
+        f"fit the study's budget on 2 CPU cores), Adam at lr {t.lr:g}, batch {t.batch_size}, {clip(t.clip)}, "
         f"{t.steps:,} steps; {runs['reconstruct']['n_params']:,} and {runs['predict']['n_params']:,} parameters, "
         f"{runs['reconstruct']['train_seconds']:.0f} s and {runs['predict']['train_seconds']:.0f} s of training, side by "
         "side. The second model's encoder feeds two decoders, one reconstructing x_1 … x_N and one predicting "

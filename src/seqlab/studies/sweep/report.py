@@ -83,9 +83,9 @@ def section(p: SweepParams) -> list[str]:
         f"{p.train.steps} steps and its validation accuracy was still rising at the end (the mean of its last 5 "
         "evaluations at least 0.02 above the 5 before), so a larger budget would likely have solved it; otherwise "
         "it ended on a *plateau*, whose level is given. A plateau is not proof that more steps would not help: a run "
-        "at chance (0.10) never found the signal within its budget, and the palindrome study's LSTM sat at 0.80 "
-        "for over a thousand steps before solving T=20. The last column applies the same rule but counts a "
-        "shortfall as a failure only when the test sets can resolve it: when it exceeds two binomial standard errors "
+        f"at chance ({1 / p.data.base:.2f}) has not found the signal within its budget. The last column applies the "
+        "same rule but counts a shortfall as a failure only when the test sets can resolve it: when it exceeds two "
+        "binomial standard errors "
         f"of an accuracy of exactly {target} on every seed's test sequences. Short lengths have few distinct "
         f"palindromes, so their test sets can be small (T={smallest}: {n_test[smallest]:,} sequences), and one wrong "
         "sequence there is noise.",
