@@ -444,3 +444,18 @@ def test_a_bad_course_param_stops_the_stage_before_anything_is_written(tmp_path,
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and len(proc.stderr.splitlines()) == 1
     assert "'charlm.course.train.acc_window' must be >= 1" in proc.stderr, proc.stderr
     assert not (tmp_path / "models").exists() and not (tmp_path / "mlflow.db").exists()
+
+
+def test_the_course_figure_reads_what_the_course_steps_write(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from seqlab.studies.charlm import course_figures as figures
+    from seqlab.studies.charlm.course import steps
+
+    assert figures.STUDY == steps.STUDY
+    monkeypatch.chdir(tmp_path)
+    out = figures.plot_protocols(pd.DataFrame({"step": [10, 20, 30], "train_acc": [0.1, 0.2, 0.3]}),
+                                 pd.DataFrame({"step": [20], "acc": [0.25], "bpc": [3.0]}),
+                                 pd.DataFrame({"step": [10, 20], "train_acc": [0.2, 0.3], "heldout_acc": [0.2, 0.25]}),
+                                 20, tmp_path / "f.png")
+    assert out.read_bytes()[:4] == b"\x89PNG"

@@ -149,13 +149,15 @@ def test_no_figures_stage_runs_training_code(stages):
 
 
 def _step_of(cmd: str):
-    """The Step a stage command runs, its arguments, and its study's schema."""
+    """The Step a stage command runs, its arguments, and its schema."""
     from seqlab.tools.pipeline import module_and_step
 
     module, step, args = module_and_step(cmd.removeprefix("PYTHONPATH=src "), cmd)
-    steps = importlib.import_module(module).STEPS
+    mod = importlib.import_module(module)
+    steps = mod.STEPS
     step = step or next(iter(steps))
-    schema = importlib.import_module(module.rsplit(".", 1)[0] + ".params").parse.schema
+    # its package's params schema, unless the module names its own (SCHEMA)
+    schema = getattr(mod, "SCHEMA", None) or importlib.import_module(module.rsplit(".", 1)[0] + ".params").parse.schema
     return steps[step], args, schema
 
 

@@ -88,7 +88,8 @@ def test_repro_builds_every_output(repo, first_repro):
         f"{st}_{s}" for s in ("generate", "train", "evaluate", "figures") for st in ALGORITHMIC} | {
         f"mnist_{s}" for s in ("generate", "train_classifiers", "train_autoencoder", "evaluate", "figures")} | {
         f"{st}_{s}" for s in ("train", "evaluate", "figures") for st in IMAGE} | {
-        f"charlm_{s}" for s in ("prepare", "train", "evaluate", "figures", "course_train", "course_evaluate")} | {
+        f"charlm_{s}" for s in ("prepare", "train", "evaluate", "figures", "course_train", "course_evaluate",
+                                          "course_figures")} | {
         f"uvapal_{s}" for s in ("train", "evaluate", "figures")} | {
         f"lstmae_{s}" for s in ("synthetic_data", "synthetic_train", "prices_data", "prices_train", "evaluate",
                                 "figures")} | {
@@ -121,7 +122,8 @@ FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition
            "mnist/autoencoder_reconstructions.png", "masked/reconstructions.png", "masked/confusion.png",
            "gan/progress.png", "gan/scores.png", "gan/histogram.png", "gan/losses.png", "gan/interpolation.png",
            "charlm/curves.png", "charlm/decoding.png", "lstmae/synthetic.png", "lstmae/tickers.png",
-           "lstmae/windows.png", "lstmae/forecast.png"]
+           "lstmae/windows.png", "lstmae/forecast.png", "charlm_course/protocols.png", "uvapal/protocols_T4.png",
+           "uvapal/protocols_T6.png", "uvapal/ablation.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):

@@ -272,6 +272,8 @@ def course_protocol(p: CharParams) -> list[str]:
         "",
         table(rows),
         "",
+        fig(COURSE_RESULTS, "protocols.png", "The char-LSTM as the course ran it, beside seqlab's run"),
+        "",
         f"Training ran at {speed['steps_per_second']:.1f} steps per second (torch threads: {speed['threads']}; "
         f"{speed['train_seconds']:.0f} s of training, {speed['eval_seconds']:.0f} s scoring the held-out text).",
         "",
