@@ -459,3 +459,6 @@ def test_the_course_figure_reads_what_the_course_steps_write(tmp_path, monkeypat
                                  pd.DataFrame({"step": [10, 20], "train_acc": [0.2, 0.3], "heldout_acc": [0.2, 0.25]}),
                                  20, tmp_path / "f.png")
     assert out.read_bytes()[:4] == b"\x89PNG"
+    one = figures.plot_protocols(pd.DataFrame({"step": [10], "train_acc": [0.1]}), pd.DataFrame({"step": [10], "acc": [0.2], "bpc": [3.0]}),
+                                 pd.DataFrame({"step": [10], "train_acc": [0.2], "heldout_acc": [0.2]}), 250, tmp_path / "g.png")
+    assert one.read_bytes()[:4] == b"\x89PNG"  # a run shorter than one logging interval still draws

@@ -28,7 +28,7 @@ def plot_protocols(course_train: pd.DataFrame, course_heldout: pd.DataFrame, seq
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
     ax = axes[0]
     ax.plot(course_train["step"], course_train["train_acc"], color="0.75", lw=0.6, label="one training batch")
-    every = int(course_train["step"].diff().median())
+    every = int(course_train["step"].diff().median()) if len(course_train) > 1 else 1  # steps between rows
     smooth = course_train["train_acc"].rolling(max(1, window // every), min_periods=1).mean()
     ax.plot(course_train["step"], smooth, color="tab:gray", label=f"training batches, mean over {window} steps")
     ax.plot(course_heldout["step"], course_heldout["acc"], color="tab:blue", marker="o", ms=3, label="held-out text")

@@ -59,15 +59,12 @@ def _group(res: dict, protocol: str, model: str, T: int) -> dict | None:
                  and g["T"] == T), None)
 
 
-def _steps(g: dict) -> str:
-    return ", ".join("never" if r["solved_at"] is None else f"{r['solved_at']:,}" for r in g["runs"])
-
-
-def _solved_summary(g: dict | None, what: str) -> str:
-    if g is None:
-        return f"{what}: not run"
-    return (f"{what}: solved at steps {_steps(g)} (per seed); level before solving "
-            + ", ".join("-" if r["pre_solve_median"] is None else f"{r['pre_solve_median']:.2f}" for r in g["runs"]))
+def _corrected(g: dict | None, criterion, *more: dict | None) -> str:
+    """The same criterion on the corrected protocol's runs (the bug off, nothing else changed)."""
+    if g is None or any(m is None for m in more):
+        return "not run"
+    v = criterion(g["runs"], *(m["runs"] for m in more))
+    return f"the bug off, by the same rule: {v.verdict}; {v.evidence}"
 
 
 def _not_run(what: str) -> Verdict:
@@ -156,7 +153,7 @@ def claims(p: UvaParams) -> list[Claim]:
         "The report's text says it of the LSTM at T=20; its Figure 1 shows the T=10 curve at 1.0 as well (read from the "
         "figure). Judged at T=10 on the course's protocol: every seed solves the task (the course's metric reaches "
         f"{res['target_acc']:.0%} on held-out data). Holds if every seed does, does not hold if none does.",
-        perfect_at(g10["runs"]) if g10 else _not_run("the LSTM at T=10"), _solved_summary(c10, "corrected"))
+        perfect_at(g10["runs"]) if g10 else _not_run("the LSTM at T=10"), _corrected(c10, perfect_at))
 
     g20, c20 = _group(res, "course", "lstm", 20), _group(res, "corrected", "lstm", 20)
     lo, hi = PLATEAU_LEVEL
@@ -166,7 +163,7 @@ def claims(p: UvaParams) -> list[Claim]:
         f"steps; it *jumps after 1000 steps* when it solves the task between step {JUMP_WINDOW[0]:,} and "
         f"{JUMP_WINDOW[1]:,}. Holds if every seed sits near 0.55 and at least one jumps in the window (\"some … jump, "
         "others fall behind\"); does not hold if no seed sits near 0.55 or none jumps; mixed otherwise.",
-        plateau_then_jump(g20["runs"]) if g20 else _not_run("the LSTM at T=20"), _solved_summary(c20, "corrected"))
+        plateau_then_jump(g20["runs"]) if g20 else _not_run("the LSTM at T=20"), _corrected(c20, plateau_then_jump))
 
     pp, cp = _group(res, "course", "peephole", 20), _group(res, "corrected", "peephole", 20)
     row("peephole_converges_fast", Q_PEEPHOLE,
@@ -174,7 +171,7 @@ def claims(p: UvaParams) -> list[Claim]:
         "(\"around 500\": within a factor of two); (b) before the LSTM of the same seed on every seed; (c) the spread "
         "(std over seeds) of its solve steps is below the LSTM's. Holds if all three hold, does not hold if none does.",
         converges_faster(pp["runs"], g20["runs"], steps) if pp and g20 else _not_run("the peephole and the LSTM at T=20"),
-        converges_faster(cp["runs"], c20["runs"], steps).evidence if cp and c20 else "")
+        _corrected(cp, lambda a, b: converges_faster(a, b, steps), c20))
 
     lstm = [g for g in res["groups"] if g["model"] == "lstm"]
     if lstm:
