@@ -225,6 +225,7 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     device = resolve_device(p.train.device, "mnist.train.device")
     batch = p.train.eval_batch_size
     x_test, y_test = (t.to(device) for t in mnist.load_split(data_dir(), "test"))
+    x_val, _ = (t.to(device) for t in mnist.load_split(data_dir(), "val"))
     meta = mnist.load_meta(data_dir())
     num_classes = len(meta["class_names"])
     plots = paths.study_plots(STUDY)
@@ -250,6 +251,10 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
             with torch.no_grad():
                 recon = torch.cat([model.reconstruct(x_test[i : i + batch]) for i in range(0, len(x_test), batch)])
             row["recon_mse"] = round(float(((recon - x_test) ** 2).mean()), 6)
+            # on validation too: what its gate init is chosen on (sweeps/mnist_autoencoder_init)
+            with torch.no_grad():
+                recon_val = torch.cat([model.reconstruct(x_val[i : i + batch]) for i in range(0, len(x_val), batch)])
+            row["val_recon_mse"] = round(float(((recon_val - x_val) ** 2).mean()), 6)
             # one test image per class
             first = [int(np.flatnonzero(y_test.cpu().numpy() == c)[0]) for c in range(num_classes)]
             paths.study_results(STUDY).parent.mkdir(parents=True, exist_ok=True)
@@ -257,7 +262,8 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
                     np.stack([x_test[first].cpu().numpy(), recon[first].cpu().numpy()]).astype(np.float32))
         rows.append(row)
         if tracker and run["run_id"]:
-            tracker.log_metrics(run["run_id"], {k: row[k] for k in ("test_acc", "steps_per_second", "recon_mse")
+            tracker.log_metrics(run["run_id"], {k: row[k] for k in ("val_acc", "test_acc", "steps_per_second", "recon_mse",
+                                                                         "val_recon_mse")
                                                 if k in row})
         epoch_curves(frame).to_csv(plots / f"{name}.csv", index=False)
     table = pd.DataFrame(rows)
@@ -270,9 +276,13 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     cm = confusion(best_model, x_test, y_test, num_classes, batch)
     ae = table[table["kind"] == AUTOENCODER].iloc[0]
     # accuracies only: timings vary run to run, so they live in results.json and MLflow, not in the metrics
-    metrics = {r["name"]: {"test_acc": r["test_acc"]} for r in rows}
+    metrics = {r["name"]: {"val_acc": r["val_acc"], "test_acc": r["test_acc"]} for r in rows}
     metrics["n_test"] = len(y_test)  # each test_acc's binomial error: sqrt(p (1 - p) / n_test)
-    metrics[AUTOENCODER]["recon_mse"] = float(ae["recon_mse"])
+    metrics[AUTOENCODER].update(recon_mse=float(ae["recon_mse"]), val_recon_mse=float(ae["val_recon_mse"]))
+    # Per view, the mean final validation accuracy of its classifiers: what a view's gate init
+    # (mnist.train.schedule.<view>.forget_bias) is chosen on (sweeps/mnist_row_init).
+    metrics["views"] = {view: {"val_acc_mean": round(float(g["val_acc"].mean()), 6)}
+                        for view, g in classifier_rows.groupby("view")}
     metrics["best"] = {"name": best["name"], "test_acc": float(best["test_acc"])}
     write_json(paths.study_metrics(STUDY), metrics)
     # chance: always naming the test split's most frequent class
@@ -280,7 +290,7 @@ def evaluate_study(p: MnistParams, tracker=None) -> dict:
     write_json(paths.study_results(STUDY), {
         "data": meta, "runs": rows, "best": best["name"], "chosen": chosen, "chance": chance,
         "workers": read_json(paths.study_models(STUDY, CLASSIFIERS) / "train.json")["workers"],
-        "confusion": cm, "autoencoder": {"recon_mse": float(ae["recon_mse"])}})
+        "confusion": cm, "autoencoder": {"recon_mse": float(ae["recon_mse"]), "val_recon_mse": float(ae["val_recon_mse"])}})
     return metrics
 
 
