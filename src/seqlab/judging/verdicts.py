@@ -197,6 +197,17 @@ def two_proportions(p1: float, p2: float, n: int, z: float = 2.0) -> tuple[str, 
     return beats(p1 - p2, se, z), se
 
 
+def every_step(steps: Sequence[str]) -> str:
+    """One verdict from several comparisons, each judged by :func:`beats`: holds if every one
+    holds, within noise if every one is within noise, does not hold if none holds, mixed
+    otherwise (some hold, others do not)."""
+    if all(s == HOLDS for s in steps):
+        return HOLDS
+    if all(s == NOISE for s in steps):
+        return NOISE
+    return FAILS if HOLDS not in steps else MIXED
+
+
 def rises_with(groups: Sequence[tuple[str, float, float]], what: str, z: float = 2.0) -> Verdict:
     """"The larger the setting, the higher the score": ``groups`` are (label, mean, SE) in the
     order of the setting. Each step up is judged with ``beats`` on the difference of the two means
@@ -210,15 +221,7 @@ def rises_with(groups: Sequence[tuple[str, float, float]], what: str, z: float =
         diff, se = mean_b - mean_a, math.sqrt(se_a**2 + se_b**2)
         steps.append(beats(diff, se, z))
         notes.append(f"{a} → {b}: {diff:+.3f} ± {se:.3f} ({steps[-1]})")
-    if all(s == HOLDS for s in steps):
-        verdict = HOLDS
-    elif all(s == NOISE for s in steps):
-        verdict = NOISE
-    elif HOLDS not in steps:
-        verdict = FAILS
-    else:
-        verdict = MIXED
-    return Verdict(verdict, f"{what}: " + "; ".join(notes),
+    return Verdict(every_step(steps), f"{what}: " + "; ".join(notes),
                    {"means": {g[0]: round(g[1], 6) for g in groups}, "steps": steps})
 
 

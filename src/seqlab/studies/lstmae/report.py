@@ -3,12 +3,11 @@ recorded sweep (python -m seqlab.tools.experiment_grid) where one is committed."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.present.markdown import fig, table
+from seqlab.present.markdown import fig, recorded_sweep, table
 from seqlab.studies.lstmae.params import COURSE_SYNTHETIC_MSE, LstmAeParams
 
 STUDY = "lstmae"
@@ -160,28 +159,10 @@ def prices_part(p: LstmAeParams, res: dict, m: dict) -> list[str]:
 
 
 def sweep_part() -> list[str]:
-    head = ["### Hyper-parameter sweep (queued DVC experiments)", ""]
-    summary = SWEEP / "sweep.json"
-    if not summary.is_file():
-        return head + ["No sweep has been recorded: `sweeps/lstmae/` holds no `sweep.json`. The section "
-                       "\"Sweeps of queued experiments\" of `docs/experiments.md` queues one as DVC experiments and records it with `python -m seqlab.tools.experiment_grid`.",
-                       ""]
-    s = read_json(summary)
-    best = s["best"]
-    rows = s["rows"]
-    cols = [*s["by"], s["metric"], *s.get("show", [])]
-    lines = [{"experiment": r["name"], **{c: r.get(c, "") for c in cols},
-              "chosen": "◀ lowest validation" if r["name"] == best["name"] else ""} for r in rows]
-    return head + [
-        f"Recorded from `dvc exp show --json` at commit `{s['baseline'][:10]}` ({s['recorded']}): {len(rows)} "
-        f"experiments with the metric, {len(s['skipped'])} without it. Chosen on `{s['metric']}` "
-        f"({'lowest' if s['lower_is_better'] else 'highest'}) only; any test column is shown, never used.",
-        "",
-        table(lines),
-        "",
-        f"![Sweep]({Path(os.path.relpath(SWEEP / 'sweep.png', paths.REPORTS)).as_posix()})" if (SWEEP / "sweep.png").is_file() else "",
-        "",
-    ]
+    return ["### Hyper-parameter sweep (queued DVC experiments)", "", *recorded_sweep(
+        SWEEP, "No sweep has been recorded: `sweeps/lstmae/` holds no `sweep.json`. The section \"Sweeps of queued "
+        "experiments\" of `docs/experiments.md` queues one as DVC experiments and records it with "
+        "`python -m seqlab.tools.experiment_grid`.")]
 
 
 def section(p: LstmAeParams) -> list[str]:

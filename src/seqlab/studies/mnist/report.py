@@ -1,18 +1,22 @@
-"""The report's sequential-MNIST section, read from the study's stage outputs only."""
+"""The report's sequential-MNIST section, read from the study's stage outputs only, and the recorded
+sweeps its two gate inits were chosen on (sweeps/mnist_*_init), where committed."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.present.markdown import fig, table
+from seqlab.present.markdown import fig, recorded_sweep, table
 from seqlab.models.image import KINDS, view_shape
 from seqlab.models.recurrent import CHRONO
+from seqlab.studies.mnist.course.params import COURSE_RUN, COURSE_TEST_IMAGES, COURSE_TRAIN_IMAGES, REPORT_VS_CODE
+from seqlab.studies.mnist.course.params import STUDY as COURSE_STUDY
 from seqlab.studies.mnist.params import MnistParams
-from seqlab.judging.verdicts import binomial_se
+from seqlab.judging.verdicts import accuracy_se, binomial_se
 
 STUDY = "mnist"
 CONTENTS = "sequential MNIST"
@@ -169,5 +173,117 @@ def section(p: MnistParams) -> list[str]:
         "",
         "MLflow experiment `mnist`: a parent run per view with a child run per classifier, and one run for the "
         "autoencoder.",
+        "",
+        *init_choice(),
+        *course_section(res),
+    ]
+
+
+# The recorded sweeps the two gate inits were chosen on: inputs the user commits
+# (python -m seqlab.tools.experiment_grid --out sweeps/<name>), not stage outputs.
+INIT_SWEEPS = (
+    ("mnist_row_init", "The row view's gate init (`mnist.train.schedule.row.forget_bias`), on the mean final "
+                       "validation accuracy of the row classifiers (`views.row.val_acc_mean`)"),
+    ("mnist_autoencoder_init", "The autoencoder's gate init (`mnist.autoencoder.forget_bias`), on its validation "
+                               "reconstruction MSE (`autoencoder.val_recon_mse`)"),
+)
+
+
+def init_choice() -> list[str]:
+    """How the two gate inits in params.yaml were chosen: each a recorded sweep of DVC experiments,
+    chosen on a validation metric (the recording tool refuses a test one)."""
+    lines = ["### How the gate inits were chosen: on validation", "",
+             "Each setting below was chosen by queued DVC experiments (only the row view trained, "
+             "`-S mnist.classifiers.views=[row]`, to keep them short) and recorded with "
+             "`python -m seqlab.tools.experiment_grid`; the test column is shown, never used.", ""]
+    for name, what in INIT_SWEEPS:
+        lines += [f"**{what}.**", "", *recorded_sweep(
+            Path("sweeps") / name, f"No sweep has been recorded: `sweeps/{name}/` holds no `sweep.json`, so this "
+            "setting is as params.yaml states, unchosen by any recorded sweep.")]
+    return lines
+
+
+# --- the EE6132 course's protocol (stages mnist_course_*) ------------------------------------------
+
+
+def _course_table(course: dict, res: dict) -> str:
+    """The course's nine models beside seqlab's unidirectional row model of the same kind and widths."""
+    n_test, grid_n = course["n_test"], res["data"]["sizes"]["test"]
+    grid = {(r["kind"], r["hidden"]): r for r in res["runs"]
+            if r["kind"] != "autoencoder" and r["view"] == "row" and r["direction"] == "uni"}
+    first_seed = {}  # each model's first seed's run: its score at the course's last plotted point
+    for r in course["runs"]:
+        first_seed.setdefault((r["kind"], r["label"]), r)
+    rows = []
+    for m in course["models"]:
+        g = grid.get((m["kind"], "x".join(map(str, m["layout"]))))
+        first = first_seed[(m["kind"], m["label"])]
+        rows.append({
+            "model": m["kind"].upper(), "course's -l": m["label"], "trained parameters": f"{m['parameters']:,}",
+            "frozen": f"{m['frozen_elements']:,}" if m["frozen_elements"] else "",
+            f"test, update {course['params']['steps']:,}":
+                f"{m['test_acc']:.3f} ± {accuracy_se(m['test_acc_seeds'], n_test):.3f}",
+            f"test, update {first['course_last_step']:,} (seed {first['seed']})":
+                f"{first['course_last_test_acc']:.3f}",
+            "validation": f"{m['val_acc']:.3f}",
+            "seqlab: model": f"{g['kind'].upper()} {g['hidden']}" if g else "",
+            "seqlab: parameters": f"{g['parameters']:,}" if g else "",
+            "seqlab: test": f"{g['test_acc']:.3f} ± {binomial_se(g['test_acc'], grid_n):.3f}" if g else "",
+        })
+    return table(rows)
+
+
+def course_section(res: dict) -> list[str]:
+    """The course protocol's subsection, from mnist_course_evaluate's outputs and, beside them,
+    seqlab's grid (``res``: mnist_evaluate's)."""
+    course = read_json(paths.study_results(COURSE_STUDY))
+    prm, n_train = course["params"], course["data"]["sizes"]["train"]
+    seconds = sum(r["train_seconds"] for r in course["runs"])
+    seqlab_row = next(r for r in res["runs"] if r["view"] == "row" and r["kind"] != "autoencoder")
+    return [
+        "### The course's protocol: EE6132's q1.py as it ran",
+        "",
+        "The EE6132 report's Question 1 trains its MNIST classifiers with `q1.py` (`varun19299/EE6132-DL`, "
+        "`assign-3`, commit 54d1096). Its code, quoted here and reproduced by stages `mnist_course_train` and "
+        "`mnist_course_evaluate`: one unidirectional `nn.RNN` (tanh), `nn.LSTM` or `nn.GRU` layer reading an image's "
+        "28 rows, `nn.Linear(H, 10)` on the last row's output, torch's default initialisation; Adam at lr "
+        f"{COURSE_RUN['lr']:g} with default betas, no weight decay, no gradient clipping; {COURSE_RUN['steps']} "
+        "updates "
+        f"of batch {COURSE_RUN['batch_size']} (one epoch of the {COURSE_TRAIN_IMAGES:,} MNIST training images); its "
+        f"first {COURSE_TEST_IMAGES:,} test images scored every {COURSE_RUN['eval_every']} steps. Its \"(64, 64)\" "
+        "model keeps a `nn.Linear(28, 64)` in a plain Python dict, which torch never registers: the map stays at its "
+        "random initialisation, untrained, in front of one recurrent layer of 64. It is kept here as a frozen map "
+        "(buffers, in the checkpoint, outside the trained parameters). It adds no trainable layer. The recurrent layer "
+        "reads 64 frozen features of each row instead of its 28 pixels, so it has more weights, but it computes "
+        "the same functions as the 64 model: a 64 × 28 map of full rank loses nothing.",
+        "",
+        f"This run: {prm['steps']:,} updates of batch {prm['batch_size']} at lr {prm['lr']:g} on the {n_train:,} "
+        f"`{course['data']['source']}` training images above ({prm['steps'] * prm['batch_size'] / n_train:.1f} passes "
+        f"where the course made one), seed(s) {', '.join(map(str, prm['seeds']))}. The test split "
+        f"({course['n_test']:,} "
+        f"images) and the validation split ({course['n_val']:,}) are scored after updates "
+        f"{', '.join(map(str, course['points'][:3]))}, …, {course['points'][-1]:,}. The course plotted up to "
+        f"update {course['runs'][0]['course_last_step']:,}; the table also gives the final update, and the ledger "
+        f"judges that. Training took {seconds:.0f} s in all, {course['workers']} run(s) at a time. No model is "
+        "chosen: the course compared every curve. Beside each model is seqlab's unidirectional row model of the "
+        f"same kind and widths ({seqlab_row['epochs']} epochs of batch {seqlab_row['batch_size']}, its own protocol "
+        "above). There, 64x64 is two stacked trainable layers.",
+        "",
+        _course_table(course, res),
+        "",
+        "Test accuracy is ± one standard error: binomial on the test images, with the seeds' spread where there are "
+        "several.",
+        "",
+        fig(COURSE_STUDY, "curves.png", "Each course model's test accuracy, training-batch loss and test loss"),
+        "",
+        fig(COURSE_STUDY, "final_accuracy.png", "Final test accuracy of the course's models"),
+        "",
+        "Where the report (quoted) and the code that ran disagree; these stages follow the code:",
+        "",
+        *[f"- \"{quote}\": {code}." for quote, code in REPORT_VS_CODE],
+        "",
+        "The ledger judges the report's two claims about these models on this protocol "
+        "(`mnist.comparable_except_rnn`, `mnist.layers_and_lstm_help`), with seqlab's grid as the corrected answer. "
+        "MLflow experiment `mnist_course`: one parent run with a child run per model and seed.",
         "",
     ]
