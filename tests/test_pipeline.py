@@ -438,7 +438,9 @@ def test_repro_builds_the_lstmae_study_on_ticker_disjoint_windows(repo, first_re
     assert claims["lstmae.predicts_next_day"]["verdict"] == expected
     md = (path / "reports/report.md").read_text()
     assert "## LSTM autoencoders on time series" in md and f"{pr['naive_day1_mse']:.4f}" in md
-    assert "No sweep has been recorded" in md
+    assert "No sweep has been recorded: `sweeps/lstmae/`" in md
+    # the tiny repository carries no recorded sweep: the MNIST section says its gate inits are unchosen
+    assert all(f"No sweep has been recorded: `sweeps/{name}/`" in md for name in ("mnist_row_init", "mnist_autoencoder_init"))
 
 
 def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(repo, first_repro):
@@ -485,4 +487,4 @@ def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(repo
     ran = _ran(_run(dvc + ["repro", "report"], path, env))
     assert ran == {"report"}  # the recorded sweep is an input of the report only
     md = (path / "reports/report.md").read_text()
-    assert "No sweep has been recorded" not in md and f"{summary['best']['synthetic.val_mse']}" in md
+    assert "No sweep has been recorded: `sweeps/lstmae/`" not in md and f"{summary['best']['synthetic.val_mse']}" in md
