@@ -92,6 +92,10 @@ def shrink(p: dict) -> dict:
     a["prices"]["data"].update(windows=30, days=20, horizon=2)
     a["prices"]["model"].update(hidden=4, latent=4)
     a["prices"]["train"].update(steps=6, eval_every=3, batch_size=8)
+    k = a["course"]["synthetic"]
+    k["data"].update(n=60, length=8)
+    k["model"]["hidden"] = 4
+    k["train"].update(epochs=2, seeds=[0, 1])
     return p
 
 

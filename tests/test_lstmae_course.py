@@ -3,16 +3,25 @@ initialisers, its gate order against a hand-computed Keras cell step, its recurr
 per-gate masks per batch, none in eval mode), parameter counts in closed form, Keras's Adam and
 clipvalue against a hand computation, and the invariants of the course's signals and windows."""
 
+import copy
+import json
 import math
+import os
+import re
+import subprocess
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
+import yaml
 from torch import nn
 
-from seqlab.core.errors import DataError
+from conftest import ROOT, stage_command
+from seqlab.core.errors import DataError, ParamsError
 from seqlab.models.config import count_parameters
+from seqlab.studies.lstmae.course import steps
 from seqlab.studies.lstmae.course.data import course_signals, course_split, course_windows, leak_share
 from seqlab.studies.lstmae.course.network import (
     BINARY_ACCURACY,
@@ -25,6 +34,7 @@ from seqlab.studies.lstmae.course.network import (
     keras_lstm_init,
     trainable_parameters,
 )
+from seqlab.studies.lstmae.course.params import COURSE_SYNTHETIC, parse
 from seqlab.studies.lstmae.course.update import KERAS_EPSILON, KerasAdam, KerasStep, epoch_means
 from seqlab.training.loop import FitConfig, fit
 
@@ -414,3 +424,114 @@ def test_leak_share_counts_windows_whose_last_day_is_a_strict_extreme():
     x = w.x[..., 0]
     hit = (x[:, -1] == 1) & (x[:, :-1].max(1) < 1) | (x[:, -1] == 0) & (x[:, :-1].min(1) > 0)
     assert leak_share(w.x) == pytest.approx(hit.mean()) and 0 < leak_share(w.x) < 1
+
+
+# --- the params and the stages -------------------------------------------------------------------
+
+
+def tiny_course(default_params: dict) -> dict:
+    p = copy.deepcopy(default_params)
+    k = p["lstmae"]["course"]["synthetic"]
+    k["data"].update(n=60, length=8)
+    k["model"].update(hidden=4)
+    k["train"].update(epochs=2, seeds=[0, 1], device="cpu")
+    p["compute"]["workers"] = 1
+    return p
+
+
+def test_the_default_course_params_are_the_courses_run(default_params):
+    s = parse(default_params).course.synthetic
+    assert s.deviations() == []
+    assert (s.data.n, s.data.length, s.model.hidden, s.train.lr, s.train.batch_size, s.train.epochs,
+            s.train.clip_value) == tuple(COURSE_SYNTHETIC[k] for k in
+                                         ("n", "length", "hidden", "lr", "batch_size", "epochs", "clip_value"))
+
+
+@pytest.mark.parametrize("part,key,value,message", [
+    ("data", "n", 2, "'lstmae.course.synthetic.data.n' must be >= 3"),
+    ("data", "length", 1, "'lstmae.course.synthetic.data.length' must be >= 2"),
+    ("data", "seed", -1, "'lstmae.course.synthetic.data.seed' must be >= 0"),
+    ("model", "hidden", 0, "'lstmae.course.synthetic.model.hidden' must be >= 1"),
+    ("train", "lr", 0, "'lstmae.course.synthetic.train.lr' must be a positive number"),
+    ("train", "batch_size", 0, "'lstmae.course.synthetic.train.batch_size' must be >= 1"),
+    ("train", "epochs", 1.5, "'lstmae.course.synthetic.train.epochs' must be an integer"),
+    ("train", "clip_value", 0, "'lstmae.course.synthetic.train.clip_value' must be a number > 0, or null"),
+    ("train", "clip_value", True, "'lstmae.course.synthetic.train.clip_value' must be a number > 0, or null"),
+    ("train", "seeds", [0, 0], "'lstmae.course.synthetic.train.seeds' repeats a value"),
+    ("train", "seeds", [], "'lstmae.course.synthetic.train.seeds' is empty"),
+    ("train", "device", "tpu", "'lstmae.course.synthetic.train.device' is 'tpu'; allowed values"),
+])
+def test_a_bad_course_param_names_its_key(default_params, part, key, value, message):
+    default_params["lstmae"]["course"]["synthetic"][part][key] = value
+    with pytest.raises(ParamsError, match=re.escape(message)):
+        parse(default_params)
+
+
+def test_a_missing_course_key_is_named(default_params):
+    del default_params["lstmae"]["course"]["synthetic"]["train"]["clip_value"]
+    with pytest.raises(ParamsError, match=re.escape("'lstmae.course.synthetic.train.clip_value' is missing")):
+        parse(default_params)
+
+
+def test_a_clip_value_is_read_and_listed_as_a_deviation(default_params):
+    default_params["lstmae"]["course"]["synthetic"]["train"].update(clip_value=1, epochs=90)
+    s = parse(default_params).course.synthetic
+    assert s.train.clip_value == 1.0
+    assert s.deviations() == ["epochs: 90 (course: 30)", "clip_value: 1.0 (course: None)"]
+
+
+def test_still_falling_compares_the_last_epoch_with_five_before():
+    assert steps.still_falling([0.5] * 5) == {"falling": None, "change": None}
+    assert steps.still_falling([0.4, 0.3, 0.3, 0.3, 0.3, 0.2]) == {"falling": True, "change": pytest.approx(-0.5)}
+    assert steps.still_falling([0.2, 0.3, 0.1, 0.1, 0.1, 0.2])["falling"] is False
+
+
+def test_the_course_synthetic_stages_train_and_evaluate(tmp_path, monkeypatch, default_params):
+    """Both steps in this process (no tracking), on tiny params."""
+    monkeypatch.chdir(tmp_path)
+    p = parse(tiny_course(default_params))
+    steps.train_synthetic(p)
+    run = tmp_path / "models" / "lstmae_course" / "synthetic" / "seed1"
+    record = json.loads((run / "run.json").read_text())
+    # 36 training signals in batches of 32: 2 steps an epoch (32, then 4)
+    assert record["steps_run"] == 4 and record["samples"] == 2 * 36
+    assert record["n_params"] == 4 * 4 * (1 + 4 + 1) + 4 * 4 * (4 + 4 + 1) + 4 + 1  # trainable: one bias per gate
+    assert KerasLSTMAEConfig.read(run / "model.pt")[0].hidden == 4
+    metrics = steps.evaluate_study(p)
+    m = metrics["synthetic"]
+    assert m["n_seeds"] == 2 and m["still_falling"] == 0 and 0 < m["val_mse"] and 0 < m["test_mse"]
+    assert json.loads((tmp_path / "reports" / "metrics" / "lstmae_course.json").read_text()) == metrics
+    res = json.loads((tmp_path / "reports" / "lstmae_course" / "results.json").read_text())["synthetic"]
+    assert res["sizes"] == {"train": 36, "val": 12, "test": 12} and res["steps_per_epoch"] == 2
+    assert res["deviations"] == ["n: 60 (course: 10000)", "length: 8 (course: 50)", "hidden: 4 (course: 64)",
+                                 "epochs: 2 (course: 30)"]
+    x = steps.signals(p.course.synthetic)["val"]
+    assert res["plateau"]["val"] == pytest.approx(((x - x.mean(1, keepdim=True)) ** 2).mean().item(), abs=1e-6)
+    assert all(r["val_last_epochs"] == {"falling": None, "change": None} for r in res["runs"])  # 2 epochs < 5
+    curve = pd.read_csv(tmp_path / "reports" / "plots" / "lstmae_course" / "synthetic.csv")
+    assert list(curve.columns) == ["seed", "epoch", "step", "train_loss", "val_loss"] and len(curve) == 2 * 2
+    assert curve["step"].tolist() == [2, 4, 2, 4]
+    hist = pd.read_csv(run / "history.csv")
+    loss = hist["train_loss"].to_numpy()
+    keras = [(32 * loss[0] + 4 * loss[1]) / 36, (32 * loss[2] + 4 * loss[3]) / 36]  # Keras's history['loss']
+    assert curve[curve.seed == 1]["train_loss"].tolist() == pytest.approx(keras, abs=1e-7)
+    # the final validation MSE is the last epoch's val_loss, scored again in eval mode from the checkpoint
+    assert res["runs"][1]["val_mse"] == pytest.approx(curve["val_loss"].iloc[-1], abs=1e-6)
+    # the same run again is the same run: data, init and batch order all come from the seeds
+    first = (run / "history.csv").read_text()
+    steps.train_synthetic(p)
+    assert (run / "history.csv").read_text() == first
+
+
+def test_a_bad_course_param_stops_the_stage_before_anything_is_written(tmp_path, default_params):
+    p = tiny_course(default_params)
+    p["lstmae"]["course"]["synthetic"]["train"]["epochs"] = 0
+    p["mlflow"]["tracking_uri"] = f"sqlite:///{tmp_path}/mlflow.db"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    proc = subprocess.run(stage_command("lstmae_course_synthetic"), cwd=tmp_path, env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and len(proc.stderr.splitlines()) == 1
+    assert "'lstmae.course.synthetic.train.epochs' must be >= 1" in proc.stderr, proc.stderr
+    assert not (tmp_path / "models").exists() and not (tmp_path / "mlflow.db").exists()

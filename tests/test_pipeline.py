@@ -93,7 +93,7 @@ def test_repro_builds_every_output(repo, first_repro):
         f"uvapal_{s}" for s in ("train", "evaluate", "figures")} | {
         f"{st}_course_{s}" for s in ("train", "evaluate", "figures") for st in ("addition", "recall", "mnist")} | {
         f"lstmae_{s}" for s in ("synthetic_data", "synthetic_train", "prices_data", "prices_train", "evaluate",
-                                "figures")} | {
+                                "figures", "course_synthetic", "course_evaluate")} | {
         "palindrome_figures", "gradflow_measure", "gradflow_figures", "claims", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
@@ -192,6 +192,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
                 "addition_course": 4 + 4 * 2,  # a parent per loss and hidden size (MSE at 2, 5, 10; CE at 5)
                 "recall_course": 2 + 2 * 2,  # a parent per hidden size, a child per seed
                 "mnist_course": 1 + 3 * 3,  # one parent, a child per kind and layout (one seed)
+                "lstmae_course": 1 + 2,  # the synthetic part's parent, a child per seed
                 "uvapal": 9 + 9 * 2}  # a parent per protocol, model and length (course and corrected at T 4 and 6,
     # forget_bias at 4), a child per seed
     for name, n in expected.items():
