@@ -96,6 +96,12 @@ def shrink(p: dict) -> dict:
     k["data"].update(n=60, length=8)
     k["model"]["hidden"] = 4
     k["train"].update(epochs=2, seeds=[0, 1])
+    k["variants"] = [{"hidden": 2}, {"lr": 0.05}]
+    c = a["course"]
+    c["mnist"]["recon"].update(hidden=3, epochs=2, pixel_epochs=1)
+    c["mnist"]["classifier"].update(hidden=3, epochs=2)
+    c["prices"]["default"].update(recon_windows=24, predict_windows=16, val_windows=6, test_windows=6, hidden=3, epochs=2)
+    c["prices"]["data"]["days"] = 20
     return p
 
 

@@ -189,7 +189,7 @@ def _mnist(default_params, acc: dict, views=("row",), n_train: int = 4000, ae_va
     return {c.id: c for c in rows}
 
 
-CELLS, AE = "mnist.comparable_except_rnn", "mnist.autoencoder_9904"
+CELLS = "mnist.comparable_except_rnn"
 
 
 @pytest.mark.parametrize("row,verdict", [
@@ -214,13 +214,11 @@ def test_other_views_are_shown_not_judged(in_tmp, default_params):
     assert rows[CELLS].result.numbers["corrected"] == NOT_COMPARABLE  # no row view: not the course's experiment
 
 
-@pytest.mark.parametrize("n_train,ae_val", [(4000, 0.93), (60_000, 0.995), (60_000, 0.5)])
-def test_the_99_04_percent_is_a_binary_accuracy_and_never_comparable(in_tmp, default_params, n_train, ae_val):
-    row = _mnist(default_params, {"row": {"rnn": [0.78], "lstm": [0.94], "gru": [0.935]}}, n_train=n_train,
-                 ae_val=ae_val)[AE]
-    assert row.result.verdict == NOT_COMPARABLE and row.source == "lstmae" and row.protocol == SEQLAB
-    assert row.result.numbers["quoted_implies_at_least"] == pytest.approx(0.904)
-    assert row.deviations[0].startswith("metric:")
+def test_the_99_04_percent_is_left_to_the_course_classifier(in_tmp, default_params):
+    """The LSTM-AE report's accuracy is judged on its own classifier (lstmae.course_mnist_9904,
+    tests/test_lstmae_course*.py); the MNIST study's autoencoder is only its corrected answer."""
+    rows = _mnist(default_params, {"row": {"rnn": [0.78], "lstm": [0.94], "gru": [0.935]}})
+    assert sorted(rows) == ["mnist.comparable_except_rnn", "mnist.layers_and_lstm_help"]
 
 
 def test_the_tie_break_never_reads_test_accuracy():
@@ -281,7 +279,8 @@ def test_ghosts_need_the_course_s_mask_and_some_3s_and_8s(in_tmp, default_params
 
 
 def _lstmae(default_params, diff: float, se: float = 0.01) -> dict:
-    from seqlab.studies.lstmae.claims import claims
+    """seqlab's own forecast row (the course-protocol rows: tests/test_lstmae_course*.py)."""
+    from seqlab.studies.lstmae.claims import beats_naive
     from seqlab.studies.lstmae.params import parse
 
     synthetic = {"test_mse": 0.0002, "test_mse_dip": 0.0001, "mean_signal_mse": 0.08, "moving_average_mse": 0.05,
@@ -294,7 +293,7 @@ def _lstmae(default_params, diff: float, se: float = 0.01) -> dict:
     _write("reports/lstmae/results.json", {"metrics": {"synthetic": synthetic, "prices": prices},
                                            "synthetic": {"n": {"train": 6000, "val": 2000, "test": 2000}},
                                            "prices": {"meta": meta, "n_test": 600}})
-    rows = claims(parse(default_params))
+    rows = [beats_naive(parse(default_params), json.loads(Path("reports/lstmae/results.json").read_text()))]
     _rows_are_well_formed(rows)
     return {c.id: c for c in rows}
 
@@ -306,9 +305,3 @@ def test_the_second_decoder_is_judged_against_tomorrow_equals_today(in_tmp, defa
     assert any("479 tickers" in d for d in row.deviations) and any("adj_close" in d for d in row.deviations)
 
 
-@pytest.mark.parametrize("dip_factor", [0.1, 1])
-def test_the_dip_signals_are_another_task_whatever_their_mse(in_tmp, default_params, dip_factor):
-    default_params["lstmae"]["synthetic"]["data"]["dip_factor"] = dip_factor
-    row = _lstmae(default_params, 0.0)["lstmae.synthetic_mse"]  # a test MSE of 0.0002 would have "held"
-    assert row.result.verdict == NOT_COMPARABLE and row.protocol == OTHER_TASK
-    assert "0.00020" in row.result.evidence and row.claim == "The loss function error is 0.0003."

@@ -23,6 +23,7 @@ from seqlab.core.errors import DataError, ParamsError
 from seqlab.models.config import count_parameters
 from seqlab.studies.lstmae.course import steps
 from seqlab.studies.lstmae.course.data import course_signals, course_split, course_windows, leak_share
+from seqlab.tasks import mnist as mnist_data
 from seqlab.studies.lstmae.course.network import (
     BINARY_ACCURACY,
     CourseClassifierConfig,
@@ -431,12 +432,31 @@ def test_leak_share_counts_windows_whose_last_day_is_a_strict_extreme():
 
 def tiny_course(default_params: dict) -> dict:
     p = copy.deepcopy(default_params)
-    k = p["lstmae"]["course"]["synthetic"]
+    c = p["lstmae"]["course"]
+    k = c["synthetic"]
     k["data"].update(n=60, length=8)
     k["model"].update(hidden=4)
     k["train"].update(epochs=2, seeds=[0, 1], device="cpu")
+    k["variants"] = [{"hidden": 2}, {"lr": 0.05}, {"lr": 0.001}, {"lr": 0.0005}, {"lr": 0.05, "clip_value": 1e-4}]
+    c["mnist"]["recon"].update(hidden=3, epochs=2, pixel_epochs=1, batch_size=16)
+    c["mnist"]["classifier"].update(hidden=3, epochs=2, batch_size=16)
+    c["mnist"]["device"] = "cpu"
+    c["prices"]["default"].update(recon_windows=40, predict_windows=30, val_windows=8, test_windows=10, hidden=3,
+                                  epochs=2)
+    c["prices"]["data"]["days"] = 20
+    c["prices"]["device"] = "cpu"
     p["compute"]["workers"] = 1
     return p
+
+
+def fake_mnist(root) -> None:
+    """Random images in the MNIST study's split files (tests never read the real ones)."""
+    rng = np.random.default_rng(0)
+    splits = {s: (rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n))
+              for s, n in (("train", 40), ("val", 12), ("test", 16))}
+    mnist_data.save_splits(root / "data" / "mnist", splits,
+                           {"source": "fake", "sizes": {s: len(v[1]) for s, v in splits.items()}, "full": False,
+                            "class_names": list("0123456789")})
 
 
 def test_the_default_course_params_are_the_courses_run(default_params):
@@ -480,47 +500,154 @@ def test_a_clip_value_is_read_and_listed_as_a_deviation(default_params):
     assert s.deviations() == ["epochs: 90 (course: 30)", "clip_value: 1.0 (course: None)"]
 
 
-def test_still_falling_compares_the_last_epoch_with_five_before():
-    assert steps.still_falling([0.5] * 5) == {"falling": None, "change": None}
-    assert steps.still_falling([0.4, 0.3, 0.3, 0.3, 0.3, 0.2]) == {"falling": True, "change": pytest.approx(-0.5)}
-    assert steps.still_falling([0.2, 0.3, 0.1, 0.1, 0.1, 0.2])["falling"] is False
+@pytest.mark.parametrize("variants,message", [
+    ({"hidden": 32}, "must be a list of mappings"),
+    ([{"depth": 2}], "'lstmae.course.synthetic.variants[0]' must map some of hidden, lr, clip_value"),
+    ([{}], "'lstmae.course.synthetic.variants[0]' must map some of"),
+    ([{"hidden": 0}], "'lstmae.course.synthetic.variants[0].hidden' must be an integer >= 1"),
+    ([{"lr": -1}], "'lstmae.course.synthetic.variants[0].lr' must be a number > 0"),
+    ([{"lr": 0.05, "clip_value": 0}], "'lstmae.course.synthetic.variants[0].clip_value' must be a number > 0"),
+    ([{"lr": 0.05}, {"lr": 0.05}], "'lstmae.course.synthetic.variants[1]' repeats the run h64_lr0.05"),
+    ([{"hidden": 64}], "'lstmae.course.synthetic.variants[0]' repeats the run h64_lr0.005"),
+])
+def test_a_bad_variant_names_its_key(default_params, variants, message):
+    default_params["lstmae"]["course"]["synthetic"]["variants"] = variants
+    with pytest.raises(ParamsError, match=re.escape(message)):
+        parse(default_params).course.synthetic.runs()
+
+
+def test_variants_change_the_chosen_run_and_are_labelled(default_params):
+    s = parse(default_params).course.synthetic
+    assert s.chosen().label == "h64_lr0.005"
+    assert [r.label for r in s.runs()] == ["h32_lr0.005", "h64_lr0.05", "h64_lr0.001", "h64_lr0.0005",
+                                           "h64_lr0.05_clip1"]
+    assert s.runs()[-1].clip_value == 1.0 and s.runs()[0].clip_value is None
+
+
+def test_the_default_mnist_and_price_params_list_their_deviations(default_params):
+    c = parse(default_params).course
+    assert c.mnist.deviations(4000, 500) == ["train_images: 4,000 (course: 60,000)", "val_images: 500 (course: 5,000)",
+                                             "recon_epochs: 20 (course: 50)", "classifier_epochs: 20 (course: 50)"]
+    assert c.prices.size == c.prices.default and c.prices.deviations()[:3] == [
+        "recon_windows: 1,600 (course: 10,000)", "predict_windows: 1,600 (course: 3,000)", "hidden: 32 (course: 128)"]
+    default_params["lstmae"]["course"]["prices"]["scale"] = "course"
+    assert parse(default_params).course.prices.deviations() == []  # scale: course runs the exact sizes
 
 
 def test_the_course_synthetic_stages_train_and_evaluate(tmp_path, monkeypatch, default_params):
-    """Both steps in this process (no tracking), on tiny params."""
+    """The synthetic step and its evaluation in this process (no tracking), on tiny params."""
     monkeypatch.chdir(tmp_path)
     p = parse(tiny_course(default_params))
     steps.train_synthetic(p)
-    run = tmp_path / "models" / "lstmae_course" / "synthetic" / "seed1"
+    run = tmp_path / "models" / "lstmae_course" / "synthetic" / "h4_lr0.005" / "seed1"
     record = json.loads((run / "run.json").read_text())
     # 36 training signals in batches of 32: 2 steps an epoch (32, then 4)
     assert record["steps_run"] == 4 and record["samples"] == 2 * 36
     assert record["n_params"] == 4 * 4 * (1 + 4 + 1) + 4 * 4 * (4 + 4 + 1) + 4 + 1  # trainable: one bias per gate
     assert KerasLSTMAEConfig.read(run / "model.pt")[0].hidden == 4
-    metrics = steps.evaluate_study(p)
-    m = metrics["synthetic"]
-    assert m["n_seeds"] == 2 and m["still_falling"] == 0 and 0 < m["val_mse"] and 0 < m["test_mse"]
-    assert json.loads((tmp_path / "reports" / "metrics" / "lstmae_course.json").read_text()) == metrics
-    res = json.loads((tmp_path / "reports" / "lstmae_course" / "results.json").read_text())["synthetic"]
+    variants = sorted(d.name for d in (tmp_path / "models" / "lstmae_course" / "synthetic").iterdir())
+    assert variants == ["h2_lr0.005", "h4_lr0.0005", "h4_lr0.001", "h4_lr0.005", "h4_lr0.05", "h4_lr0.05_clip0.0001"]
+    m, res, curve = steps.evaluate_synthetic(p.course.synthetic)
+    assert m["n_seeds"] == 2 and 0 < m["val_mse"] and 0 < m["test_mse"] and "h2_lr0.005.val_mse" in m
     assert res["sizes"] == {"train": 36, "val": 12, "test": 12} and res["steps_per_epoch"] == 2
     assert res["deviations"] == ["n: 60 (course: 10000)", "length: 8 (course: 50)", "hidden: 4 (course: 64)",
                                  "epochs: 2 (course: 30)"]
     x = steps.signals(p.course.synthetic)["val"]
     assert res["plateau"]["val"] == pytest.approx(((x - x.mean(1, keepdim=True)) ** 2).mean().item(), abs=1e-6)
-    assert all(r["val_last_epochs"] == {"falling": None, "change": None} for r in res["runs"])  # 2 epochs < 5
-    curve = pd.read_csv(tmp_path / "reports" / "plots" / "lstmae_course" / "synthetic.csv")
-    assert list(curve.columns) == ["seed", "epoch", "step", "train_loss", "val_loss"] and len(curve) == 2 * 2
-    assert curve["step"].tolist() == [2, 4, 2, 4]
+    assert [v["label"] for v in res["variants"]] == [r.label for r in p.course.synthetic.runs()]
+    assert all(v["seed"] == 0 for v in res["variants"])
+    assert list(curve.columns) == ["label", "seed", "epoch", "step", "train_loss", "val_loss"]
+    one = curve[(curve.label == "h4_lr0.005") & (curve.seed == 1)]
+    assert one["step"].tolist() == [2, 4]
     hist = pd.read_csv(run / "history.csv")
     loss = hist["train_loss"].to_numpy()
     keras = [(32 * loss[0] + 4 * loss[1]) / 36, (32 * loss[2] + 4 * loss[3]) / 36]  # Keras's history['loss']
-    assert curve[curve.seed == 1]["train_loss"].tolist() == pytest.approx(keras, abs=1e-7)
+    assert one["train_loss"].tolist() == pytest.approx(keras, abs=1e-7)
+    chosen = res["runs"][1]
+    assert chosen["train_loss_curve"] == pytest.approx(keras, abs=1e-7)
     # the final validation MSE is the last epoch's val_loss, scored again in eval mode from the checkpoint
-    assert res["runs"][1]["val_mse"] == pytest.approx(curve["val_loss"].iloc[-1], abs=1e-6)
-    # the same run again is the same run: data, init and batch order all come from the seeds
+    assert chosen["val_mse"] == pytest.approx(one["val_loss"].iloc[-1], abs=1e-6)
+    val = chosen["scores"]["val"]
+    assert val["n"] == 12 and val["se"] == pytest.approx(val["sd"] / math.sqrt(12), rel=1e-5)
+    # clipping every gradient element at 1e-4 changes the run; the same run again is the same run (data, init, order: the seeds)
+    clipped = res["variants"][-1]
+    assert clipped["clip_value"] == 1e-4 and clipped["val_mse"] != res["variants"][1]["val_mse"]
     first = (run / "history.csv").read_text()
     steps.train_synthetic(p)
     assert (run / "history.csv").read_text() == first
+
+
+def test_the_course_mnist_stage_trains_both_views_and_both_classifiers(tmp_path, monkeypatch, default_params):
+    monkeypatch.chdir(tmp_path)
+    fake_mnist(tmp_path)
+    p = parse(tiny_course(default_params))
+    steps.train_mnist(p)
+    m, res, curves = steps.evaluate_mnist(p.course.mnist)
+    runs = res["runs"]
+    assert set(runs) == {"recon_row", "recon_pixel", "recon_row_short", "classifier_dropout", "classifier_no_dropout"}
+    pixel = json.loads((tmp_path / "models/lstmae_course/mnist/recon_pixel/seed0/run.json").read_text())
+    assert pixel["steps_run"] == 3  # 40 images in batches of 16, one epoch
+    assert [r["epochs"] for r in (runs["recon_row"][0], runs["recon_pixel"][0], runs["recon_row_short"][0])] == [2, 1, 1]
+    # the short row run is the long one's first epoch: the same seed, data and batches
+    assert runs["recon_row_short"][0]["val_loss_curve"][0] == pytest.approx(runs["recon_row"][0]["val_loss_curve"][0])
+    assert runs["recon_row_short"][0]["val_mse"] == pytest.approx(np.mean(runs["recon_row_short"][0]["val_per_image"]))
+    drop, nodrop = runs["classifier_dropout"][0], runs["classifier_no_dropout"][0]
+    # Keras's printed training accuracy: the last epoch's running mean (dropout on), not the eval-mode one
+    assert drop["keras_train_acc"] == pytest.approx(drop["train_acc_curve"][-1])
+    assert drop["val"]["n"] == 12 and 0 <= drop["val"]["acc"] <= 1 and 0 <= drop["val"]["binary_acc"] <= 1
+    assert drop["val"]["acc"] == pytest.approx(drop["val_acc_curve"][-1], abs=1e-6)  # dropout is off at validation
+    # the final weights in eval mode on every training image: the corrected gap's training accuracy
+    assert 0 <= nodrop["train"]["acc"] <= 1 and nodrop["train"]["n"] == 40 and res["full"] is False
+    assert m["pixel_val_mse"] == runs["recon_pixel"][0]["val_mse"]
+    assert set(curves["run"]) == set(runs)
+    assert "train_images: 40 (course: 60,000)" in res["deviations"]
+
+
+def test_the_course_prices_stage_filters_splits_and_trains_both_models(tmp_path, monkeypatch, default_params):
+    """On the offline source (skfolio's wheel: 20 tickers, no gaps)."""
+    monkeypatch.chdir(tmp_path)
+    p = parse(tiny_course(default_params))
+    steps.train_prices(p)
+    meta = json.loads((tmp_path / "models/lstmae_course/prices/meta.json").read_text())
+    assert meta["kept"] == 20 and meta["split"] == {"train": 12, "val": 4, "test": 4}
+    assert meta["split_tickers"]["train"] == sorted(meta["split_tickers"]["train"])
+    assert max(meta["split_tickers"]["train"]) < min(meta["split_tickers"]["val"])  # alphabetical, not shuffled
+    w = np.load(tmp_path / "models/lstmae_course/prices/windows.npz")
+    assert {k: w[k].shape for k in w} == {"reconstruct": (40, 20, 1), "predict": (30, 20, 1), "val": (8, 20, 1),
+                                          "test": (10, 20, 1)}
+    assert all(w[k].min() == 0 and w[k].max() == 1 for k in w)  # min-max per window
+    m, res, curves = steps.evaluate_prices(p.course.prices)
+    pred, rec = res["runs"]["predict"], res["runs"]["reconstruct"]
+    assert len(pred["val_recon"]) == len(pred["val_predict"]) == 2
+    t = w["test"].astype(np.float64)
+    assert rec["test_flat_mse"] == pytest.approx(t.var(axis=1).mean(), rel=1e-6)
+    assert pred["naive_last_day_mse"] == pytest.approx(((t[:, -2, 0] - t[:, -1, 0]) ** 2).mean(), rel=1e-6)
+    assert pred["leak_share"] == pytest.approx(leak_share(w["test"]))
+    assert set(curves["model"]) == {"reconstruct", "predict"}
+    assert "close" in res["meta"]["column_note"]  # the offline source's adjusted closes stand in
+
+
+def test_every_course_claim_is_built_from_the_tiny_run(tmp_path, monkeypatch, default_params):
+    from seqlab.studies.lstmae.course_claims import course_claims
+
+    monkeypatch.chdir(tmp_path)
+    fake_mnist(tmp_path)
+    p = parse(tiny_course(default_params))
+    for step in (steps.train_synthetic, steps.train_mnist, steps.train_prices, steps.evaluate_study):
+        step(p)
+    res = json.loads((tmp_path / "reports/lstmae_course/results.json").read_text())
+    rows = course_claims(res, None, None, None)
+    assert len({r.id for r in rows}) == len(rows) == 12
+    by_id = {r.id: r for r in rows}
+    seqlab_rows = ("lstmae.synthetic_mse", "lstmae.course_mnist_9904", "lstmae.course_prices_similarly")
+    assert all(by_id[i].corrected.endswith("not run") for i in seqlab_rows)  # seqlab's own runs are absent here
+    assert "eval mode" in by_id["lstmae.course_mnist_dropout"].corrected  # the same runs, measured fairly
+    dip = course_claims(res, {"test_mse": 0.0365}, None, None)[0]
+    assert dip.id == "lstmae.synthetic_mse" and "0.0365" in dip.corrected and "another, harder task" in dip.corrected
+    assert by_id["lstmae.course_mnist_9904"].result.verdict == "not comparable"  # 40 images, not 60,000
+    assert by_id["lstmae.course_synthetic_larger_hidden"].result.verdict == "not comparable"  # no larger size ran
+    assert "clipvalue" in " ".join(by_id["lstmae.course_synthetic_clipping"].deviations)
+    assert all(r.protocol == "course" and r.deviations for r in rows)
 
 
 def test_a_bad_course_param_stops_the_stage_before_anything_is_written(tmp_path, default_params):

@@ -93,7 +93,8 @@ def test_repro_builds_every_output(repo, first_repro):
         f"uvapal_{s}" for s in ("train", "evaluate", "figures")} | {
         f"{st}_course_{s}" for s in ("train", "evaluate", "figures") for st in ("addition", "recall", "mnist")} | {
         f"lstmae_{s}" for s in ("synthetic_data", "synthetic_train", "prices_data", "prices_train", "evaluate",
-                                "figures", "course_synthetic", "course_evaluate")} | {
+                                "figures", "course_synthetic", "course_mnist", "course_prices", "course_evaluate",
+                                "course_figures")} | {
         "palindrome_figures", "gradflow_measure", "gradflow_figures", "claims", "report"}
     for m in MODELS:
         metrics = json.loads((path / f"reports/metrics/palindrome/{m}.json").read_text())
@@ -127,7 +128,8 @@ FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition
            "uvapal/protocols_T6.png", "uvapal/ablation.png", "recall_course/test_by_epoch.png",
            "recall_course/accuracy_by_length.png", "mnist_course/curves.png", "mnist_course/final_accuracy.png",
            "addition_course/outputs.png", "addition_course/decoded.png", "addition_course/accuracy_by_length.png",
-           "addition_course/training.png"]
+           "addition_course/training.png", "lstmae_course/synthetic.png", "lstmae_course/mnist.png",
+           "lstmae_course/prices.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):
@@ -192,7 +194,7 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
                 "addition_course": 4 + 4 * 2,  # a parent per loss and hidden size (MSE at 2, 5, 10; CE at 5)
                 "recall_course": 2 + 2 * 2,  # a parent per hidden size, a child per seed
                 "mnist_course": 1 + 3 * 3,  # one parent, a child per kind and layout (one seed)
-                "lstmae_course": 1 + 2,  # the synthetic part's parent, a child per seed
+                "lstmae_course": 2 + 2 + 5 + 2,  # synthetic: 2 seeds and 2 variants; MNIST: 5 runs; prices: 2
                 "uvapal": 9 + 9 * 2}  # a parent per protocol, model and length (course and corrected at T 4 and 6,
     # forget_bias at 4), a child per seed
     for name, n in expected.items():
@@ -431,7 +433,8 @@ def test_repro_builds_the_lstmae_study_on_ticker_disjoint_windows(repo, first_re
     by_h = pd.read_csv(path / "reports/plots/lstmae/forecast_by_horizon.csv")
     assert by_h["horizon"].tolist() == [1, 2] and by_h.loc[0, "naive"] == pytest.approx(pr["naive_day1_mse"], abs=1e-5)
     claims = json.loads((path / "reports/metrics/claims.json").read_text())
-    assert claims["lstmae.synthetic_mse"]["verdict"] == "not comparable"  # 100 signals, not the course's 10,000
+    # judged on the course's protocol: 2 epochs of 36 signals stay far above twice the quoted 0.0003
+    assert claims["lstmae.synthetic_mse"]["verdict"] == "does not hold"
     # the verdict is the one the 2-SE rule gives on this run's own numbers (lower error is better)
     from seqlab.judging.verdicts import beats
 

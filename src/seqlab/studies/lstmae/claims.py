@@ -1,57 +1,26 @@
-"""The LSTM-AE report's claims about its LSTM autoencoders, judged on this run's outputs.
+"""The LSTM-AE report's claims, judged on this run's outputs.
 
-Both rows check the data against the course's (COURSES.md §4), and the check answers differently
-for a reason. The synthetic signals are *generated*: the course's were uniform noise, min-max
-scaled and centred, with no dip; this study's carry a dip and are not rescaled, so the two are
-different tasks and the row is not judged. The prices are *sampled*: this run's S&P 500 stocks,
-years and price column differ from the course's file, but the task (reconstruct a window of one
-stock's daily prices, then forecast the day after it) is the same, so that row is judged and
-lists those differences.
+Every claim of the report is judged on the course's own protocol (course_claims: the stages
+lstmae_course_*), with this study's runs as the corrected answers beside them. This study adds
+one row of its own: whether the price model forecasts the day after a window better than tomorrow
+= today, a question the course never asked. Its prices are *sampled*, not the course's file: other
+S&P 500 stocks' daily prices are the same task, so the row is judged and lists the differences.
 """
 
 from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.studies.lstmae.params import COURSE_SYNTHETIC_MSE, LstmAeParams
-from seqlab.judging.verdicts import NOT_COMPARABLE, OTHER_TASK, SEQLAB, Claim, Verdict, beats
+from seqlab.studies.lstmae.course_claims import course_claims
+from seqlab.studies.lstmae.params import LstmAeParams
+from seqlab.judging.verdicts import SEQLAB, Claim, Verdict, beats
 
 STUDY = "lstmae"
+COURSE_STUDY = "lstmae_course"  # stage lstmae_course_evaluate's results
+MNIST = "mnist"  # seqlab's joint MNIST autoencoder: the corrected answer to the course classifier's accuracy
 
 # The report's own words (../shared/seeds/; tests/test_ledger_quotes.py checks each against it).
-SYNTHETIC = f"The loss function error is {COURSE_SYNTHETIC_MSE}."
 SECOND_DECODER = "another decoder has been added whose function is to extract the next time point for each t"
-
-
-def synthetic_deviations(p: LstmAeParams, res: dict) -> tuple[str, ...]:
-    d, mo, t = p.synthetic.data, p.synthetic.model, p.synthetic.train
-    n = res["synthetic"]["n"]
-    return (
-        f"data: {d.n:,} signals of {d.length} values from U[0, 1], in each x[i − {d.dip_half} : i + {d.dip_half}] "
-        f"multiplied by {d.dip_factor:g} for i in [{d.dip_min}, {d.dip_max}], not rescaled; the course's: "
-        "10,000 signals of 50 values from U[0, 1] with no dip, each min-max scaled to [0, 1] and shifted to mean 0.5",
-        f"split: {n['train']:,} / {n['val']:,} / {n['test']:,} (seed {d.seed}); the course's 60/20/20 in order",
-        f"model: LSTM encoder (hidden {mo.hidden}) → a code of {mo.latent} → LSTM decoder fed the code at every step "
-        "→ Linear(hidden, 1); the course's LSTM(64)'s last state repeated 50 times → LSTM(64) → Dense(1, tanh)",
-        f"schedule: {t.steps:,} steps of batch {t.batch_size}, Adam at lr {t.lr:g}; the course's 30 epochs "
-        "(about 5,600 steps) of batch 32, Adam at lr 0.005, no clipping",
-        "metric: the test reconstruction MSE; the report's \"loss function error\" names no split",
-    )
-
-
-def synthetic_mse(p: LstmAeParams, res: dict) -> Claim:
-    m, d = res["metrics"]["synthetic"], p.synthetic.data
-    criterion = ("Not judged: the report's 0.0003 is on its own signals, uniform noise min-max scaled to [0, 1] and "
-                 "centred on 0.5, with no dip; this study generates signals with a dip"
-                 + ("" if d.dip_factor != 1 else " switched off here (dip_factor 1), but still not rescaled")
-                 + ", a different reconstruction task. Shown for reference: this run's test MSE and two baselines.")
-    evidence = (f"this run's signals (a dip × {d.dip_factor:g}): test MSE {m['test_mse']:.5f}, inside the dip "
-                f"{m['test_mse_dip']:.5f}; mean-signal baseline {m['mean_signal_mse']:.5f}, moving average "
-                f"{m['moving_average_mse']:.5f}; the validation loss "
-                f"{'still falling' if m['still_falling'] else 'levelled off'} at the end")
-    return Claim("lstmae.synthetic_mse", SYNTHETIC, "lstmae", criterion, Verdict(
-        NOT_COMPARABLE, evidence, {"test_mse": m["test_mse"], "quoted": COURSE_SYNTHETIC_MSE}),
-        OTHER_TASK, synthetic_deviations(p, res))
 
 
 def prices_deviations(p: LstmAeParams, res: dict) -> tuple[str, ...]:
@@ -98,5 +67,11 @@ def beats_naive(p: LstmAeParams, res: dict) -> Claim:
 
 
 def claims(p: LstmAeParams) -> list[Claim]:
+    """The course-protocol rows (course_claims), with this study's runs as their corrected answers,
+    then seqlab's own forecast row."""
     res = read_json(paths.study_results(STUDY))
-    return [synthetic_mse(p, res), beats_naive(p, res)]
+    course = read_json(paths.study_results(COURSE_STUDY))
+    mnist_path = paths.study_results(MNIST)
+    ae = (next((r for r in read_json(mnist_path)["runs"] if r["kind"] == "autoencoder"), None)
+          if mnist_path.is_file() else None)
+    return [*course_claims(course, res["metrics"]["synthetic"], res["metrics"]["prices"], ae), beats_naive(p, res)]

@@ -8,9 +8,11 @@ from pathlib import Path
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.present.markdown import fig, recorded_sweep, table
+from seqlab.studies.lstmae.course_report import course_section
 from seqlab.studies.lstmae.params import COURSE_SYNTHETIC_MSE, LstmAeParams
 
 STUDY = "lstmae"
+COURSE_STUDY = "lstmae_course"  # stage lstmae_course_evaluate's results
 CONTENTS = "LSTM autoencoders on time series"
 # The last recorded sweep: an input the user commits (`python -m seqlab.tools.experiment_grid --out sweeps/lstmae`),
 # not a stage output, so that no `dvc repro` runs a sweep or deletes one.
@@ -178,4 +180,5 @@ def section(p: LstmAeParams) -> list[str]:
         *synthetic_part(p, res["synthetic"], m["synthetic"]),
         *prices_part(p, res["prices"], m["prices"]),
         *sweep_part(),
+        *course_section(read_json(paths.study_results(COURSE_STUDY))),
     ]
