@@ -86,10 +86,11 @@ def synthetic_mse(r: dict, dip: dict | None) -> Claim:
     best = min([*r["runs"], *r["variants"]], key=lambda run: run["val_mse"])
     could = (f"still falling at the last epoch in seeds {falling}: more epochs would lower them, so the verdict could "
              "change with a longer run" if falling else "no seed was still falling, so more epochs would not change it")
+    left = ", ".join(f"{escape[s] or 'never'} (seed {s})" for s in escape)
     evidence = (f"{v.evidence}; test MSE per seed {fmt([run['test_mse'] for run in r['runs']], 4)}; the "
                 f"predict-each-signal's-mean plateau {r['plateau']['val']:.4f}, left (validation below 90% of it) at "
-                f"epoch {', '.join(f'{escape[s]} (seed {s})' for s in escape)}; {could}; the lowest validation MSE "
-                f"of any run here: {best['val_mse']:.4g} ({best['label']}, seed {best['seed']})")
+                f"epoch {left}; {could}; the lowest validation MSE of any run here: {best['val_mse']:.4g} "
+                f"({best['label']}, seed {best['seed']})")
     criterion = ("On the course's data and model at its chosen settings: a seed reaches the quoted 0.0003 when its "
                  "final validation MSE is at most twice that (a factor of 2 is how precisely a number reads off a "
                  "log-scale loss graph, which is where the report's came from). Holds if every seed reaches it, does "
