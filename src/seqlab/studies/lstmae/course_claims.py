@@ -250,7 +250,9 @@ def mnist_dropout(r: dict) -> Claim:
                  "order), the gap being the last epoch's training accuracy as Keras printed it (the epoch's running "
                  "accuracy, dropout on) less the validation accuracy: (a) the gap shrinks by more than 2 SE (the four "
                  "binomial SEs in quadrature); (b) the gap left is at most 2 binomial SE of the validation accuracy. "
-                 "Holds if both; within noise if (a) is and (b) holds; does not hold if (a) fails; mixed otherwise.")
+                 "Holds if both; mixed if (a) holds and (b) does not; within noise if (a) is within noise and (b) "
+                 "holds (no gap to close); does not hold otherwise (the gap grows beyond noise, or it neither "
+                 "shrinks nor is negligible).")
     corrected = (f"the same rule with the training accuracy measured in eval mode (dropout off, the final weights on "
                  f"every training image): **{fair.verdict}**; {fair.evidence}. Keras's running accuracy with dropout "
                  "on understates the fit, so part of the course's \"closing\" can be that artefact")
