@@ -142,7 +142,7 @@ def larger_hidden(r: dict) -> Claim:
               if v["hidden"] > hidden}
     v = cc.larger_hidden_same(larger, chosen["val_mse"])
     if not larger:
-        v = Verdict(v.verdict, f"{v.evidence}: hidden 128 and 256 take 3 and 8 minutes a run here, beyond the default "
+        v = Verdict(v.verdict, f"{v.evidence}: hidden 128 and 256 take about 3 and 10 minutes a run here, beyond the default "
                                "run's budget; add them to lstmae.course.synthetic.variants, or see the recorded sweep "
                                "of the course's grid (sweeps/lstmae_course)", v.numbers)
     criterion = ("Each hidden size above the chosen one, at the chosen learning rate and seed: its final validation "
