@@ -31,6 +31,14 @@ def test_embedded_figures_keep_their_pixels_in_a_palette():
     assert Image.open(io.BytesIO(small)).mode == "P" and np.array_equal(back, pixels)
 
 
+def test_an_antialiased_figure_gets_the_smaller_palette():
+    rng = np.random.default_rng(0)
+    colours = rng.integers(0, 256, size=(300, 3), dtype=np.uint8)  # more colours than a palette holds
+    pixels = colours[rng.integers(0, 300, size=(120, 160))]
+    small = Image.open(io.BytesIO(palette_png(_png(pixels))))
+    assert small.mode == "P" and 1 < len(small.getcolors()) <= 64
+
+
 def test_the_ledger_and_provenance_come_from_their_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reports/claims").mkdir(parents=True)
