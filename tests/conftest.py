@@ -4,6 +4,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -108,3 +109,16 @@ def shrink(p: dict) -> dict:
 @pytest.fixture
 def tiny_params(default_params) -> dict:
     return shrink(default_params)
+
+
+def fake_mnist(root) -> None:
+    """Random images in the MNIST study's split files under ``root``/data/mnist (40 / 12 / 16):
+    what the course-protocol tests train on (tests never read the real splits)."""
+    from seqlab.tasks import mnist
+
+    rng = np.random.default_rng(0)
+    splits = {s: (rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n))
+              for s, n in (("train", 40), ("val", 12), ("test", 16))}
+    mnist.save_splits(root / "data" / "mnist", splits,
+                      {"source": "fake", "sizes": {s: len(v[1]) for s, v in splits.items()}, "full": False,
+                       "class_names": list("0123456789")})

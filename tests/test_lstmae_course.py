@@ -18,12 +18,11 @@ import torch.nn.functional as F
 import yaml
 from torch import nn
 
-from conftest import ROOT, stage_command
+from conftest import ROOT, fake_mnist, stage_command
 from seqlab.core.errors import DataError, ParamsError
 from seqlab.models.config import count_parameters
 from seqlab.studies.lstmae.course import steps
 from seqlab.studies.lstmae.course.data import course_signals, course_split, course_windows, leak_share
-from seqlab.tasks import mnist as mnist_data
 from seqlab.studies.lstmae.course.network import (
     BINARY_ACCURACY,
     CourseClassifierConfig,
@@ -447,16 +446,6 @@ def tiny_course(default_params: dict) -> dict:
     c["prices"]["device"] = "cpu"
     p["compute"]["workers"] = 1
     return p
-
-
-def fake_mnist(root) -> None:
-    """Random images in the MNIST study's split files (tests never read the real ones)."""
-    rng = np.random.default_rng(0)
-    splits = {s: (rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n))
-              for s, n in (("train", 40), ("val", 12), ("test", 16))}
-    mnist_data.save_splits(root / "data" / "mnist", splits,
-                           {"source": "fake", "sizes": {s: len(v[1]) for s, v in splits.items()}, "full": False,
-                            "class_names": list("0123456789")})
 
 
 def test_the_default_course_params_are_the_courses_run(default_params):

@@ -8,13 +8,12 @@ import math
 import os
 import subprocess
 
-import numpy as np
 import pytest
 import torch
 import yaml
 from torch import nn
 
-from conftest import ROOT, stage_command
+from conftest import ROOT, fake_mnist, stage_command
 from seqlab.core.errors import ParamsError
 from seqlab.judging.verdicts import COURSE, FAILS, HOLDS, MIXED, NOISE, NOT_COMPARABLE, quote_fragments
 from seqlab.models.config import count_parameters
@@ -22,7 +21,6 @@ from seqlab.studies.mnist import claims as C
 from seqlab.studies.mnist.course.network import CourseNetConfig, frozen_elements, trainable_parameters
 from seqlab.studies.mnist.course.params import COURSE_LAYOUTS, COURSE_RUN, KINDS, parse
 from seqlab.studies.mnist.course.steps import CourseStep, course_points
-from seqlab.tasks import mnist
 from seqlab.training.loop import FitConfig, evaluate, fit
 
 # --- the network ------------------------------------------------------------------------------------
@@ -318,12 +316,7 @@ def test_the_default_params_are_the_courses_run(default_params):
 
 
 def _tiny(tmp_path, default_params) -> dict:
-    rng = np.random.default_rng(0)
-    splits = {s: (rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n))
-              for s, n in (("train", 40), ("val", 12), ("test", 16))}
-    mnist.save_splits(tmp_path / "data" / "mnist", splits,
-                      {"source": "fake", "sizes": {s: len(v[1]) for s, v in splits.items()}, "full": False,
-                       "class_names": list("0123456789")})
+    fake_mnist(tmp_path)
     p = default_params
     p["mnist"]["course"].update(layouts=[[4], [6], [5, 4]], steps=7, batch_size=8, eval_every=3, eval_batch_size=5)
     p["compute"]["workers"] = 1

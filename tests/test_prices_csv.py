@@ -1,7 +1,6 @@
 """The `csv:` price source in both file layouts (Kaggle's `Name`, the course's `symbol`), and the
 course's ticker filter and split (notes/issue27-protocol.md §3, §7)."""
 
-import gzip
 
 import numpy as np
 import pandas as pd
@@ -9,6 +8,7 @@ import pytest
 
 from seqlab.core.errors import DataError
 from seqlab.tasks import prices
+from test_lstmae import write  # the same CSV writer the study's tests use
 
 TICKERS = ("DDD", "AAA", "CCC", "BBB")
 
@@ -29,15 +29,6 @@ def course_frame(**kw) -> pd.DataFrame:
 
 LAYOUTS = {"kaggle": kaggle_frame, "course": course_frame}
 TICKER = {"kaggle": "Name", "course": "symbol"}
-
-
-def write(frame: pd.DataFrame, path, gz=False):
-    text = frame.to_csv(index=False)
-    if gz:
-        path.write_bytes(gzip.compress(text.encode()))
-    else:
-        path.write_text(text)
-    return path
 
 
 def test_the_two_layouts_are_what_the_reader_names():
