@@ -41,6 +41,11 @@ def shrink(p: dict) -> dict:
     p["palindrome"]["train"].update(seeds=[0, 1], steps=12, batch_size=32, hidden=8, eval_every=4)
     for m in p["palindrome"]["models"]:
         p[m]["T"] = [4, 6]
+    k = p["palindrome"]["course"]
+    k.update(seeds=[0, 1], hidden=4, batch_size=8)
+    k["default_size"].update(whole_up_to=2)  # every length at the cut sizes below
+    k["default_size"]["lstm"].update(palindromes=60, epochs=2)
+    k["default_size"]["rnn"].update(palindromes=50, epochs=2)
     u = p["uvapal"]
     u.update(lengths=[4, 6])
     u["small"].update(hidden=4, batch_size=8)
@@ -65,6 +70,14 @@ def shrink(p: dict) -> dict:
     p["sweep"]["data"].update(n_train=200, n_val=50, n_test=50)
     p["sweep"]["train"].update(hidden=8, seeds=[0, 1], steps=12, batch_size=32, eval_every=4)
     p["gradflow"].update(T=[4, 6], batch_size=16)
+    d = p["add2digits"]
+    d["lengths"] = [3, 4]
+    d["network"]["hidden"] = 8
+    d["train"]["seeds"] = [0]
+    d["course"].update(n_train=48, n_val=16, batch_size=16, epochs=2)
+    d["corrected"]["lengths"] = [4]
+    d["judge"]["n"] = 32
+    d["gradients"].update(batch=16, probe_seeds=[0, 1])
     m = p["mnist"]
     m["data"].update(n_train=60, n_val=20, n_test=20)
     m["classifiers"].update(hidden=[[4], [4, 4]])
@@ -75,10 +88,18 @@ def shrink(p: dict) -> dict:
     p["masked"]["model"].update(encoder=[16, 4], decoder=[16])
     p["masked"]["train"].update(epochs=2, batch_size=16)
     p["masked"]["report"].update(pairs=2, ghosts=2)
+    k = p["masked"]["course"]
+    k["model"].update(encoder=[8, 4], decoder=[8])
+    k["train"].update(epochs=2, batch_size=16, seeds=[0, 1])
+    k["report"].update(per_class=1, threes=2)
     g = p["gan"]
     g["model"].update(latent=8, generator=[8, 16], discriminator=[16])
     g["train"].update(updates=6, batch_size=8, grid_every=3)
     g["score"].update(grid_size=4, n_samples=10)
+    k = g["course"]  # the template's networks are fixed: 6 updates of them take a second
+    k["train"].update(updates=6, batch_size=8, seeds=[0])
+    k["score"].update(every=3, n_samples=10)
+    k["interpolate"].update(points=3, paths=2)
     c = p["charlm"]  # the source stays as it is: the e2e test points it at a text it writes
     c["model"].update(embedding=4, hidden=8)
     c["train"].update(steps=6, seq_len=10, batch_size=8, eval_every=2, decay_every=3)

@@ -129,7 +129,11 @@ FIGURES = ["recall/accuracy_by_hidden.png", "addition/mse_vs_bce.png", "addition
            "recall_course/accuracy_by_length.png", "mnist_course/curves.png", "mnist_course/final_accuracy.png",
            "addition_course/outputs.png", "addition_course/decoded.png", "addition_course/accuracy_by_length.png",
            "addition_course/training.png", "lstmae_course/synthetic.png", "lstmae_course/mnist.png",
-           "lstmae_course/prices.png"]
+           "lstmae_course/prices.png", "gan_course/windows.png", "gan_course/frechet.png",
+           "gan_course/interpolation.png", "masked_course/reconstructions.png", "masked_course/loss.png",
+           "add2digits/curves_L3.png", "add2digits/curves_L4.png", "add2digits/corrected_L4.png",
+           "add2digits/gradients.png", "add2digits/rho_probe.png", "palindrome_course/lstm.png",
+           "palindrome_course/rnn.png"]
 
 
 def test_repro_builds_every_algorithmic_study(repo, first_repro):
@@ -195,6 +199,11 @@ def test_repro_builds_every_algorithmic_study(repo, first_repro):
                 "recall_course": 2 + 2 * 2,  # a parent per hidden size, a child per seed
                 "mnist_course": 1 + 3 * 3,  # one parent, a child per kind and layout (one seed)
                 "lstmae_course": 2 + 2 + 5 + 2,  # synthetic: 2 seeds and 2 variants; MNIST: 5 runs; prices: 2
+                "gan_course": 1 + 1,  # a parent, a child per seed
+                "masked_course": 2,  # a run per seed
+                "add2digits": 6 + 6,  # a parent per protocol, model and L (course: L 3 and 4; corrected: 4), a child per seed
+                "palindrome_course": 5 + 5 * 2,  # a parent per variant and length (LSTM at 5 and 20, its one-softmax
+                # twin at 5, RNN at 5 and 20), a child per seed
                 "uvapal": 9 + 9 * 2}  # a parent per protocol, model and length (course and corrected at T 4 and 6,
     # forget_bias at 4), a child per seed
     for name, n in expected.items():
@@ -217,6 +226,11 @@ def test_repro_builds_the_image_studies_judged_by_the_best_mnist_classifier(repo
     scores = pd.read_csv(path / "reports/plots/gan/scores.csv")  # update 0, then every grid_every = 3 of 6 updates
     assert scores["step"].tolist() == [0, 3, 6]
     assert scores["frechet"].iloc[0] == pytest.approx(gan["frechet_ceiling"], abs=1e-4)  # metrics keep 4 decimals
+    course = pd.read_csv(path / "reports/plots/gan_course/scores.csv")  # the course protocol: every = 3 of 6 updates
+    assert course["seed"].tolist() == [0, 0, 0] and course["step"].tolist() == [0, 3, 6]
+    walk = json.loads((path / "reports/gan_course/results.json").read_text())["runs"]["0"]["interpolation"]
+    assert len(walk["labels"]) == 2 and all(len(labels) == 3 for labels in walk["labels"])
+    assert "### The GAN as the CS324 course ran it" in (path / "reports/report.md").read_text()
     grids = sorted(p.name for p in (path / "reports/figures/gan/grids").iterdir())
     assert grids == ["update000000.png", "update000003.png", "update000006.png"]
     md = (path / "reports/report.md").read_text()
@@ -395,10 +409,16 @@ def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
     assert _ran(out) == {"recall_train", "recall_evaluate", "recall_figures", "claims", "report"}
     for s in ("addition", "adding", "sweep", "mnist"):
         assert (path / f"reports/metrics/{s}.json").read_text() == before[s]
+    before_claims = json.loads((path / "reports/metrics/claims.json").read_text())
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "masked.mask.kind=right"], path, env)
-    assert _ran(out) == {"masked_train", "masked_evaluate", "masked_figures", "claims", "report"}
+    # the course's network keeps its own (left) mask and stays cached; its evaluation shows seqlab's beside it
+    assert _ran(out) == {"masked_train", "masked_evaluate", "masked_figures", "masked_course_evaluate",
+                         "masked_course_figures", "claims", "report"}
     claims = json.loads((path / "reports/metrics/claims.json").read_text())
-    assert claims["masked.ghosts_3_8"] == {"verdict": "not comparable", "code": None}
+    for row in ("masked.ghosts_3_8", "masked.mlp_fails_to_reconstruct"):
+        assert claims[row] == before_claims[row]
+    ledger = {c["id"]: c for c in json.loads((path / "reports/claims/results.json").read_text())["claims"]}
+    assert "not comparable: masked.mask.kind is 'right'" in ledger["masked.ghosts_3_8"]["corrected"]
 
 
 def test_exp_run_on_the_autoencoder_leaves_the_classifiers_cached(repo, first_repro):

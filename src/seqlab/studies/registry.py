@@ -26,6 +26,7 @@ STUDIES = (
     "recall",
     "addition",
     "adding",
+    "add2digits",
     "mnist",
     "masked",
     "gan",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.present.markdown import fig, table
+from seqlab.studies.gan.course_report import course_section, load_record
 from seqlab.studies.gan.params import GanParams
 
 STUDY = "gan"
+COURSE_STUDY = "gan_course"  # stage gan_course_evaluate's results
 CONTENTS = "GAN"
 
 
@@ -83,4 +85,6 @@ def section(p: GanParams) -> list[str]:
         f"Every grid is in `reports/figures/gan/grids/` and in MLflow (experiment `gan`), one every {t.grid_every:,} "
         "updates from the same latent batch.",
         "",
+        *course_section(read_json(paths.study_results(COURSE_STUDY)), load_record()),
     ]
+

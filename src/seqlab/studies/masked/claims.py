@@ -1,28 +1,25 @@
-"""The Northwestern report's claim about its masked autoencoder, judged on this run's outputs."""
+"""The Northwestern report's claims about its masked autoencoder: judged on the course's network
+(course_claims: the stages masked_course_*), with this study's network as the corrected answer
+beside each (``ghosts`` and ``seqlab_fails``: the same rules on seqlab's protocol)."""
 
 from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
+from seqlab.studies.masked import course_criteria as cc
+from seqlab.studies.masked.course_claims import GHOSTS, course_claims
+from seqlab.studies.masked.course_criteria import swapped
 from seqlab.studies.masked.params import MaskedParams
-from seqlab.judging.verdicts import NOT_COMPARABLE, QUOTE_CUT, SEQLAB, Claim, Verdict, two_proportions
+from seqlab.judging.verdicts import NOT_COMPARABLE, SEQLAB, Claim, Verdict, two_proportions
 
 STUDY = "masked"
+COURSE_STUDY = "masked_course"  # stage masked_course_evaluate's results
 PAIR = (3, 8)  # the pair the course names
 COURSE_MASK = "left"
 # The course's homework (a filled-in copy: the report's author keeps the code private): 30 epochs of
 # the 60,000 MNIST training images, batch 64, Adam at lr 0.001, pixel MSE.
 COURSE_TRAIN = {"epochs": 30, "batch_size": 64, "lr": 0.001}
 FULL_TRAIN = 60_000
-
-# The report's own words (../shared/seeds/; tests/test_ledger_quotes.py checks them against it).
-GHOSTS = QUOTE_CUT.join(("the model doesn’t fully understand that how to differentiate a 3 from an 8",
-                         "there were times where the right half of the image looked like a 3, but happened to be an 8"))
-
-
-def swapped(cm: list[list[int]], a: int, b: int) -> tuple[int, int]:
-    """(how many a's and b's the judge read as the other digit of the pair, how many a's and b's)."""
-    return cm[a][b] + cm[b][a], sum(cm[a]) + sum(cm[b])
 
 
 def deviations(p: MaskedParams, res: dict) -> tuple[str, ...]:
@@ -74,5 +71,25 @@ def ghosts(p: MaskedParams, res: dict) -> Claim:
         SEQLAB, deviations(p, res))
 
 
+def seqlab_fails(p: MaskedParams, res: dict) -> Verdict:
+    """The course row's rule (course_criteria.fails_to_reconstruct) on this study's one network."""
+    m = res["metrics"]
+    if p.mask.kind != COURSE_MASK:
+        return Verdict(NOT_COMPARABLE, f"masked.mask.kind is {p.mask.kind!r}, not the course's left half")
+    n = m["n_test"]
+    return cc.fails_to_reconstruct([round(m["judge_reconstruction_acc"] * n)], n)
+
+
+def _corrected(p: MaskedParams, res: dict, v: Verdict) -> str:
+    widths = " → ".join(map(str, (784, *p.model.encoder, *p.model.decoder, 784)))
+    t = p.train
+    return (f"seqlab's network ({widths}, ReLU on every hidden layer and on the code, sigmoid output; "
+            f"{res['run']['n_params']:,} parameters; {t.epochs} epochs of batch {t.batch_size}, Adam at lr {t.lr:g}, "
+            f"seed {t.seed}, mask {p.mask.kind}): {v.verdict}: {v.evidence}")
+
+
 def claims(p: MaskedParams) -> list[Claim]:
-    return [ghosts(p, read_json(paths.study_results(STUDY)))]
+    """The course-protocol rows, each with this study's network's answer as its corrected."""
+    res = read_json(paths.study_results(STUDY))
+    course = read_json(paths.study_results(COURSE_STUDY))
+    return course_claims(course, _corrected(p, res, seqlab_fails(p, res)), _corrected(p, res, ghosts(p, res).result))

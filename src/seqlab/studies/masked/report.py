@@ -5,10 +5,12 @@ from __future__ import annotations
 from seqlab.core import paths
 from seqlab.core.files import read_json
 from seqlab.present.markdown import fig, table
+from seqlab.studies.masked.course_report import course_section
 from seqlab.studies.masked.params import MaskedParams
 from seqlab.judging.verdicts import binomial_se
 
 STUDY = "masked"
+COURSE_STUDY = "masked_course"  # stage masked_course_evaluate's results
 CONTENTS = "masked autoencoder"
 
 MASKS = {"left": "the left half (columns 0–13) is hidden", "right": "the right half is hidden",
@@ -73,4 +75,5 @@ def section(p: MaskedParams) -> list[str]:
         f"Training: Adam lr {t.lr}, batch {t.batch_size}, {t.epochs} epochs ({run['steps_run']:,} steps, "
         f"{run['train_seconds']:.0f} s), seed {t.seed}. MLflow experiment `masked`.",
         "",
+        *course_section(read_json(paths.study_results(COURSE_STUDY)), p),
     ]

@@ -12,10 +12,12 @@ from seqlab.present.markdown import fig, pm, table
 from seqlab.models.config import count_parameters
 from seqlab.models.recurrent import label
 from seqlab.models.sequence import SequenceClassifierConfig
+from seqlab.studies.palindrome.course_report import course_section
 from seqlab.studies.palindrome.params import PalindromeParams, model_section
 from seqlab.judging.metrics import critical_length
 
 STUDY = "palindrome"
+COURSE_STUDY = "palindrome_course"  # stage palindrome_course_evaluate's results
 CONTENTS = "palindromes (the headline study)"
 
 
@@ -107,7 +109,8 @@ def section(params: PalindromeParams) -> list[str]:
         "which equals the first: "
         "it must carry one digit across T−1 steps.",
         "",
-        "The course's claims about this study are judged in the claims ledger at the top (rows `palindrome.*`).",
+        "The CS324 report's claims about this task are judged in the claims ledger at the top (rows `palindrome.*`) "
+        "on the course's own protocol, which closes this section; this study gives each row's corrected answer.",
         "",
         f"### Test accuracy (mean ± std over {n_seeds} seeds)",
         "",
@@ -171,4 +174,5 @@ def section(params: PalindromeParams) -> list[str]:
         "",
         table(run_rows),
         "",
+        *course_section(read_json(paths.study_results(COURSE_STUDY)), params),
     ]
