@@ -278,3 +278,32 @@ def test_judge_record_stops_where_the_run_stopped():
     full["updates_reached"] = 187_600
     verdict, spans = judge_record(full)
     assert verdict == HOLDS and spans["end"][0] == [187_000, 187_500, 187_600]
+
+
+def _results(frechet_by_step: dict[int, float], walks) -> dict:
+    steps = sorted(frechet_by_step)
+    snaps = [{"step": s, "frechet": frechet_by_step[s]} for s in steps]
+    run = {"snapshots": snaps, "windows": windows(steps, max(steps)), "interpolation": walks}
+    return {"metrics": {"frechet_floor": 1.0}, "updates": max(steps), "points": 3, "interpolation_seed": 1,
+            "deviations": ["length: 5,000 updates; the course's 187,600"], "runs": {"0": run, "1": run}}
+
+
+def test_the_gan_rows_follow_their_criteria_and_carry_the_recorded_run():
+    from seqlab.judging.verdicts import COURSE as PROTOCOL
+    from seqlab.studies.gan.course_claims import course_claims
+
+    walk = {"labels": [[3, 8, 1], [3, 3, 1]] * 10, "consecutive": [[1.0, 1.0]] * 20, "random_pairs": [5.0] * 10}
+    falling = {s: 100 * 10 ** (-s / 2500) for s in range(0, 5001, 250)}  # 100 to 0.01, clipped at the floor 1
+    falling = {s: max(f, 1.0) for s, f in falling.items()}
+    res = _results(falling, walk)
+    images, walks = course_claims(res, {}, {})
+    assert images.id == "gan.course_images_improve" and images.protocol == PROTOCOL and images.source == "cs324"
+    assert walks.id == "gan.course_interpolation_smooth" and walks.result.verdict == HOLDS
+    # the first window [0, 500, 1000] sits at 1, 0.9, 0.8 of the log scale: poor; halfway (1,500) 0.7: poor,
+    # not a mix; the end (from 4,500) at the floor: near-real
+    assert images.result.verdict == MIXED and "halfway 0.70 (poor, not a mix)" in images.result.evidence
+    assert images.corrected == "" and any(d.startswith("length:") for d in images.deviations)
+    record = {**_record(187_600, lambda s: 1.0 if s else 100.0), "interpolation": walk}
+    _, walks = course_claims(res, {}, record)
+    assert "At the course's scale, recorded once" in walks.result.evidence
+    assert walks.result.numbers["course_scale"]["verdict"] == HOLDS

@@ -5,7 +5,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from seqlab.report.build import ledger, palette_png, provenance, to_html
+from seqlab.report.build import embedded, ledger, palette_png, provenance, to_html
 
 
 def _png(pixels: np.ndarray) -> bytes:
@@ -18,7 +18,7 @@ def test_the_html_embeds_its_figures(tmp_path):
     (tmp_path / "fig.png").write_bytes(_png(np.zeros((4, 4, 3), dtype=np.uint8)))
     html = to_html("# t\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![x](fig.png)\n", tmp_path)
     assert "<table>" in html and "<td>1</td>" in html
-    assert re.search(r'src="data:image/png;base64,iVBORw0K', html)
+    assert re.search(r'src="data:image/webp;base64,UklGR', html)  # "RIFF": a WebP file
     assert "fig.png" not in html and "http" not in html
 
 
@@ -36,7 +36,17 @@ def test_an_antialiased_figure_gets_the_smaller_palette():
     colours = rng.integers(0, 256, size=(300, 3), dtype=np.uint8)  # more colours than a palette holds
     pixels = colours[rng.integers(0, 300, size=(120, 160))]
     small = Image.open(io.BytesIO(palette_png(_png(pixels))))
-    assert small.mode == "P" and 1 < len(small.getcolors()) <= 64
+    assert small.mode == "P" and 1 < len(small.getcolors()) <= 32
+
+
+def test_the_embedded_webp_keeps_every_pixel_of_the_palette_image():
+    rng = np.random.default_rng(1)
+    colours = rng.integers(0, 256, size=(300, 3), dtype=np.uint8)
+    png = _png(colours[rng.integers(0, 300, size=(90, 70))])
+    webp = Image.open(io.BytesIO(embedded(png)))
+    palette = Image.open(io.BytesIO(palette_png(png)))
+    assert webp.format == "WEBP" and webp.size == (70, 90)
+    assert np.array_equal(np.asarray(webp.convert("RGB")), np.asarray(palette.convert("RGB")))
 
 
 def test_the_ledger_and_provenance_come_from_their_files(tmp_path, monkeypatch):

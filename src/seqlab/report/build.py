@@ -120,7 +120,7 @@ def build_markdown(params: dict[str, object], commit: str, code_changed: bool | 
 
 
 PALETTE = 256  # a figure with at most this many colours keeps every pixel
-ANTIALIASED = 64  # one with more (antialiased lines and text) gets this many: no visible change, a fifth fewer bytes
+ANTIALIASED = 32  # one with more (antialiased lines and text) gets this many: no visible change at screen size
 
 
 def palette_png(png: bytes) -> bytes:
@@ -136,11 +136,20 @@ def palette_png(png: bytes) -> bytes:
     return out.getvalue()
 
 
+def embedded(png: bytes) -> bytes:
+    """A figure as the report embeds it: its palette image (:func:`palette_png`) stored as lossless
+    WebP, which keeps every pixel of it in about a fifth fewer bytes than PNG (every current
+    browser reads WebP data URIs)."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(palette_png(png))).save(out, "WEBP", lossless=True, quality=100)  # quality: effort
+    return out.getvalue()
+
+
 def _embed_images(html: str, base: Path) -> str:
     def data_uri(match: re.Match) -> str:
         src = match.group(1)
-        payload = base64.b64encode(palette_png((base / src).read_bytes())).decode()
-        return f'src="data:image/png;base64,{payload}"'
+        payload = base64.b64encode(embedded((base / src).read_bytes())).decode()
+        return f'src="data:image/webp;base64,{payload}"'
 
     return re.sub(r'src="([^"]+\.png)"', data_uri, html)
 

@@ -90,7 +90,8 @@ def from_results(args) -> tuple[pd.DataFrame, dict]:
         raise DataError(f"{args.results}: record one seed's run, not {len(res['runs'])}")
     seed, run = next(iter(res["runs"].items()))
     scores = pd.DataFrame([{"step": s["step"], "frechet": s["frechet"]} for s in run["snapshots"]])
-    return scores, {"source": "the gan_course stages' outputs", "updates_planned": res["updates"],
+    return scores, {"source": "the gan_course stages' outputs", "interpolation": run["interpolation"],
+                    "updates_planned": res["updates"],
                     "updates_reached": int(scores["step"].iloc[-1]), "every": res["every"], "seed": int(seed),
                     "n_samples": res["metrics"]["n_samples"], "n_train": res["n_train"],
                     "floor": res["metrics"]["frechet_floor"], "seconds": prov["seconds"], "commit": prov["commit"],

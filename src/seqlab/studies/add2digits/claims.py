@@ -115,8 +115,14 @@ def claims(p: Add2DigitsParams) -> list[Claim]:
     fresh = loss_verdict(res, "corrected")
     corrected_L = max(res["corrected_lengths"]) if res["corrected_lengths"] else None
     if fresh is None or corrected_L != L:
-        corrected = (f"not run at L={L} (add2digits.corrected.lengths: {res['corrected_lengths']})" if fresh is None
-                     else f"run at L={corrected_L}, not the longest L={L}: {fresh.verdict}; {fresh.evidence}")
+        judged = {m: [r["judge_acc"] for r in _runs(res, "course")[L][m]] for m in ("lstm", "rnn")}
+        on_judge = (f"the copy's runs scored on the judge set ({res['judge']['n']:,} sequences at L={L} never trained "
+                    f"on; its 200-sequence validation set has a standard error near 0.03): LSTM "
+                    f"{'/'.join(f'{a:.3f}' for a in judged['lstm'])}, RNN {'/'.join(f'{a:.3f}' for a in judged['rnn'])}")
+        corrected = (f"{on_judge}. The fresh-batch protocol is off (add2digits.corrected.lengths: "
+                     f"{res['corrected_lengths']})" if fresh is None else
+                     f"{on_judge}; fresh batches at L={corrected_L}, not the longest L={L}: {fresh.verdict}; "
+                     f"{fresh.evidence}")
     else:
         corrected = (f"fresh batches, the same networks, optimiser and {res['course']['updates']:,} updates, by the same "
                      f"rule: {fresh.verdict}; {fresh.evidence}")

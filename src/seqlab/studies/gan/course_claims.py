@@ -94,15 +94,32 @@ def images_improve(res: dict, ours: dict, record: dict) -> Claim:
                  (*res["deviations"], SCORED, SAMPLED, SEEDED), corrected)
 
 
-def interpolation(res: dict, ours: dict) -> Claim:
+def judge_walk(walk: dict) -> Verdict:
+    """The interpolation rule on one run's paths (this run's, or the recorded run's)."""
+    return cc.interpolation(list(zip(walk["labels"], walk["consecutive"])), walk["random_pairs"])
+
+
+def interpolation(res: dict, ours: dict, record: dict) -> Claim:
     verdicts, parts, numbers = [], [], {}
+    floor = res["metrics"]["frechet_floor"]
     for seed, r in res["runs"].items():
         walk = r["interpolation"]
-        v = cc.interpolation(list(zip(walk["labels"], walk["consecutive"])), walk["random_pairs"])
+        v = judge_walk(walk)
         verdicts.append(v.verdict)
+        final = r["snapshots"][-1]["frechet"]
         parts.append(f"seed {seed}: {v.verdict}, {v.evidence}; the course's path reads "
-                     + " → ".join(map(str, walk["labels"][0])))
+                     + " → ".join(map(str, walk["labels"][0]))
+                     + f" (the generator's final Fréchet distance is {final / floor:.0f}× the floor: "
+                     f"{cc.phase(cc.log_position(final, floor, r['snapshots'][0]['frechet']))} digits)")
         numbers[f"seed{seed}"] = v.numbers | {"verdict": v.verdict}
+    result = Verdict(cc.agree(verdicts), "; ".join(parts), numbers)
+    if record.get("interpolation"):
+        at_scale = judge_walk(record["interpolation"])
+        result = Verdict(result.verdict, f"{result.evidence}. At the course's scale, recorded once (sweeps/gan_course, "
+                         f"{record['updates_reached']:,} updates, seed {record['seed']}): {at_scale.verdict}; "
+                         f"{at_scale.evidence}; the course's path reads "
+                         + " → ".join(map(str, record["interpolation"]["labels"][0])),
+                         numbers | {"course_scale": at_scale.numbers | {"verdict": at_scale.verdict}})
     n_paths = len(next(iter(res["runs"].values()))["interpolation"]["labels"])
     criterion = (f"{n_paths} straight paths through the final generator's latent space (eval mode, as test_gan.py), "
                  f"each of {res['points']} evenly spaced points; path 0 joins the first two draws after "
@@ -118,11 +135,11 @@ def interpolation(res: dict, ours: dict) -> Claim:
     deviations = (*res["deviations"],
                   "frames: the course showed one path of 9 images (7 distinct points, both ends repeated) and read it "
                   "by eye; seqlab reads the 7 distinct points of it and of more paths with the judge", SEEDED)
-    return Claim("gan.course_interpolation_smooth", INTERPOLATION, SOURCE, criterion,
-                 Verdict(cc.agree(verdicts), "; ".join(parts), numbers), COURSE, deviations, corrected)
+    return Claim("gan.course_interpolation_smooth", INTERPOLATION, SOURCE, criterion, result, COURSE, deviations,
+                 corrected)
 
 
 def course_claims(res: dict, ours: dict, record: dict) -> list[Claim]:
     """The two rows, from the course runs' results, seqlab's GAN's (``ours``) and the recorded
     course-scale run (``record``, {} when none is committed)."""
-    return [images_improve(res, ours, record), interpolation(res, ours)]
+    return [images_improve(res, ours, record), interpolation(res, ours, record)]

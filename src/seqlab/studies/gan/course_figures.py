@@ -26,21 +26,17 @@ STUDY = "gan_course"
 SNAPSHOTS = "snapshots.npz"
 OURS = "gan"  # seqlab's own GAN: its scores beside the course's
 RECORD = Path("sweeps") / STUDY  # the course-scale run, recorded once (docs/experiments.md)
+ORDER = ("first", "halfway", "end")  # the report's three figures, in its order
 
 
 def plot_windows(steps: np.ndarray, grids: np.ndarray, windows: dict[str, list[int]], path: Path) -> Path:
-    """The grids of the report's three figures, one row each, 5 x 5 as the course saved them."""
-    rows = [(name, s) for name, s in windows.items() if s]
-    k = max(len(s) for _, s in rows)
-    fig, axes = plt.subplots(len(rows), k, figsize=(2.3 * k, 2.5 * len(rows)), squeeze=False)
+    """The report's three figures side by side: each window's middle snapshot, its 25 images 5 x 5
+    as the course saved them (every grid is in the run's snapshots)."""
     index = {int(s): i for i, s in enumerate(steps)}
-    for r, (name, chosen) in enumerate(rows):
-        for c in range(k):
-            ax = axes[r][c]
-            if c < len(chosen):
-                show(ax, tile(mnist.normalise(grids[index[chosen[c]]]), 5), f"{name}: batch {chosen[c]:,}", fontsize=8)
-            else:
-                ax.axis("off")
+    shown = [(name, windows[name][len(windows[name]) // 2]) for name in ORDER if windows.get(name)]
+    fig, axes = plt.subplots(1, len(shown), figsize=(2.6 * len(shown), 2.9), squeeze=False)
+    for ax, (name, step) in zip(axes[0], shown):
+        show(ax, tile(mnist.normalise(grids[index[step]]), 5), f"{name}: batch {step:,}", fontsize=8)
     return save_figure(fig, path)
 
 
@@ -101,7 +97,7 @@ def make_figures(p: CourseParams, tracker=None) -> None:
     plot_frechet(course, ours, record, res["metrics"]["frechet_floor"], out / "frechet.png")
     with np.load(paths.study_results(STUDY).parent / "interpolations.npz") as f:
         images = f[f"seed{seed}"]
-    plot_paths(images[:6], res["runs"][seed]["interpolation"]["labels"][:6], out / "interpolation.png")
+    plot_paths(images[:4], res["runs"][seed]["interpolation"]["labels"][:4], out / "interpolation.png")
 
 
 STEPS = {"figures": Step(make_figures, reads=())}  # everything it draws is in the runs' and evaluate's outputs

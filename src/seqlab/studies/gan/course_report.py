@@ -4,6 +4,7 @@ outputs (reports/gan_course/) and, where committed, the course-scale run recorde
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from seqlab.core.files import read_json
 from seqlab.present.markdown import fig, table
 from seqlab.studies.gan import course_criteria as cc
 from seqlab.studies.gan.course.params import COURSE
-from seqlab.studies.gan.course_claims import judge_record, positions
+from seqlab.studies.gan.course_claims import judge_record, judge_walk, positions
 
 STUDY = "gan_course"
 RECORD = Path("sweeps") / STUDY
@@ -34,8 +35,9 @@ def phases(res: dict) -> list[dict]:
         pos = positions(r["snapshots"], r["windows"], floor)
         frechet = {s["step"]: s["frechet"] for s in r["snapshots"]}
         row = {"seed": seed}
-        for name, steps in r["windows"].items():
-            median = sorted(pos[name])[len(pos[name]) // 2]
+        for name in cc.CLAIMED:  # the report's order (results.json keeps its keys sorted)
+            steps = r["windows"][name]
+            median = statistics.median(pos[name])  # as the criterion reads a window
             row[cc.WINDOW_NAMES[name]] = (f"{', '.join(f'{frechet[s]:.1f}' for s in steps)} → {median:.2f}, "
                                           f"{cc.phase(median)}")
         row["final"] = f"{frechet[max(frechet)]:.2f} ({frechet[max(frechet)] / floor:.1f}× floor)"
@@ -54,14 +56,19 @@ def record_lines(record: dict) -> list[str]:
              "Fréchet distance": ", ".join(f"{frechet[s]:.2f}" for s in steps),
              "median position": f"{pos:.2f}", "phase": cc.phase(pos), "the report says": cc.CLAIMED[name]}
             for name, (steps, pos) in spans.items()]
-    reached = record["updates_reached"]
+    walk = ""
+    if record.get("interpolation"):
+        v = judge_walk(record["interpolation"])
+        walk = (f" Its interpolation, by the rule below: **{v.verdict}** ({v.evidence}); the course's path reads "
+                + " → ".join(map(str, record["interpolation"]["labels"][0])) + ".")
     return [
         f"**Recorded once at the course's scale** (`sweeps/gan_course/`, from {record['source']}; commit "
         f"`{record['commit'][:10]}`, {record['cpu']}, {record['cores']} cores): the course's protocol planned for "
-        f"{record['updates_planned']:,} updates, {reached:,} reached in {record['seconds'] / 3600:.1f} h, seed "
+        f"{record['updates_planned']:,} updates, {record['updates_reached']:,} reached in "
+        f"{record['seconds'] / 3600:.1f} h, seed "
         f"{record['seed']}, on the MNIST study's {record['n_train']:,} images; final Fréchet distance "
         f"{record['frechet'][-1]:.2f} ({record['frechet'][-1] / record['floor']:.1f}× its floor "
-        f"{record['floor']:.2f}). By the same rule: **{verdict}**.",
+        f"{record['floor']:.2f}). By the same rule: **{verdict}**.{walk}",
         "",
         table(rows),
         "",
@@ -79,7 +86,7 @@ def course_section(res: dict, record: dict) -> list[str]:
         "the discriminator's loss **halved**, a sigmoid and `BCELoss`; 200 epochs of 60,000 images, "
         f"{COURSE['updates']:,} batches, with a 5 × 5 grid every 500 (all quoted from the course's code). This run: "
         f"{res['updates']:,} updates per seed on the MNIST study's {res['n_train']:,} training images, seeds "
-        f"{', '.join(map(str, res['seeds']))}, {r0['n_params']:,} parameters, "
+        f"{' and '.join(map(str, res['seeds']))}; {r0['n_params']:,} parameters; "
         f"{sum(r['train_seconds'] for r in res['runs'].values()):.0f} s of training in all.",
         "",
         "The report's three figures, read with the judge: each window's Fréchet distances (judge's features, "
@@ -89,8 +96,8 @@ def course_section(res: dict, record: dict) -> list[str]:
         "",
         table(phases(res)),
         "",
-        fig(STUDY, "windows.png", "The course protocol's grids at the report's three moments (seed "
-            f"{res['seeds'][0]})"),
+        fig(STUDY, "windows.png", "The course protocol's grids at the report's three moments (each window's middle "
+            f"snapshot, seed {res['seeds'][0]})"),
         "",
         fig(STUDY, "frechet.png", "Fréchet distance across training: the course's protocol, seqlab's GAN, and the "
             "recorded course-scale run"),
@@ -104,6 +111,6 @@ def course_section(res: dict, record: dict) -> list[str]:
         + "; ".join(f"seed {s}: {' → '.join(map(str, r['interpolation']['labels'][0]))}" for s, r in res["runs"].items())
         + ".",
         "",
-        fig(STUDY, "interpolation.png", "The course's interpolation path and five more, read by the judge"),
+        fig(STUDY, "interpolation.png", "The course's interpolation path and three more, read by the judge"),
         "",
     ]
