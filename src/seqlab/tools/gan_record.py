@@ -85,16 +85,23 @@ def from_log(args) -> tuple[pd.DataFrame, dict]:
 
 def from_results(args) -> tuple[pd.DataFrame, dict]:
     res = read_json(args.results / "results.json")
-    prov = read_json(args.provenance / "gan_course_train.json")
+    stage = args.provenance / "gan_course_train.json"
+    # a run outside DVC writes no provenance: then the training's own seconds, and this machine
+    # (say --commit), where the record is made where the run ran
+    env = {k: v for k, v in environment().items() if k in ("cpu", "cores")}
+    prov = read_json(stage) if stage.is_file() else env | {"seconds": None, "commit": ""}
     if len(res["runs"]) != 1:
         raise DataError(f"{args.results}: record one seed's run, not {len(res['runs'])}")
     seed, run = next(iter(res["runs"].items()))
     scores = pd.DataFrame([{"step": s["step"], "frechet": s["frechet"]} for s in run["snapshots"]])
-    return scores, {"source": "the gan_course stages' outputs", "interpolation": run["interpolation"],
+    source = "the gan_course stages' outputs" if stage.is_file() else "the gan_course steps' outputs, run outside DVC"
+    return scores, {"source": source, "interpolation": run["interpolation"],
+                    "final_histogram": run["snapshots"][-1]["histogram"],
                     "updates_planned": res["updates"],
                     "updates_reached": int(scores["step"].iloc[-1]), "every": res["every"], "seed": int(seed),
                     "n_samples": res["metrics"]["n_samples"], "n_train": res["n_train"],
-                    "floor": res["metrics"]["frechet_floor"], "seconds": prov["seconds"], "commit": prov["commit"],
+                    "floor": res["metrics"]["frechet_floor"], "seconds": prov["seconds"] or run["train_seconds"],
+                    "commit": args.commit or prov["commit"],
                     "cpu": prov["cpu"], "cores": prov["cores"]}
 
 
@@ -110,7 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n-samples", type=int, default=500)
     ap.add_argument("--batch-size", type=int, default=64, help="the run's batch (batch norm's, when sampling)")
     ap.add_argument("--threads", type=int, default=1, help="the torch threads the logged run used")
-    ap.add_argument("--commit", default="", help="the commit whose code the logged run ran")
+    ap.add_argument("--commit", default="", help="the commit whose code the run ran (a finished run's provenance "
+                    "names it unless this is given)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     scores, meta = from_results(args) if args.results else from_log(args)

@@ -57,9 +57,15 @@ def record_lines(record: dict) -> list[str]:
              "median position": f"{pos:.2f}", "phase": cc.phase(pos), "the report says": cc.CLAIMED[name]}
             for name, (steps, pos) in spans.items()]
     walk = ""
+    if record.get("final_histogram"):
+        counts = record["final_histogram"]
+        top = max(range(len(counts)), key=counts.__getitem__)
+        share = counts[top] / sum(counts)
+        walk += (f" The judge reads {share:.0%} of its final samples as a {top}"
+                 + (": one class for most samples, mode collapse." if share > 0.5 else "."))
     if record.get("interpolation"):
         v = judge_walk(record["interpolation"])
-        walk = (f" Its interpolation, by the rule below: **{v.verdict}** ({v.evidence}); the course's path reads "
+        walk += (f" Its interpolation, by the rule below: **{v.verdict}** ({v.evidence}); the course's path reads "
                 + " → ".join(map(str, record["interpolation"]["labels"][0])) + ".")
     return [
         f"**Recorded once at the course's scale** (`sweeps/gan_course/`, from {record['source']}; commit "
