@@ -307,3 +307,22 @@ def test_the_gan_rows_follow_their_criteria_and_carry_the_recorded_run():
     _, walks = course_claims(res, {}, record)
     assert "At the course's scale, recorded once" in walks.result.evidence
     assert walks.result.numbers["course_scale"]["verdict"] == HOLDS
+
+
+def test_images_the_judge_cannot_place_are_not_comparable():
+    from seqlab.judging.verdicts import NOT_COMPARABLE
+    from seqlab.studies.gan.course_claims import course_claims, judge_record
+    from seqlab.studies.gan.course_report import course_section
+
+    walk = {"labels": [[3, 3, 3]] * 2, "consecutive": [[1.0, 1.0]] * 2, "random_pairs": [5.0]}
+    res = _results({0: 0.5, 250: 0.4, 500: 0.3}, walk)  # the untrained generator below the floor of 1.0
+    res["seeds"] = [0, 1]
+    for run in res["runs"].values():
+        run |= {"n_params": 10, "train_seconds": 1.0}
+    res["metrics"]["n_samples"], res["n_train"] = 10, 40
+    images, walks = course_claims(res, {}, {})
+    assert images.result.verdict == NOT_COMPARABLE and "cannot place" in images.result.evidence
+    assert "× the floor" not in walks.result.evidence
+    verdict, spans = judge_record(_record(1_000, lambda s: 0.5))
+    assert verdict.startswith("not judged") and spans == {}
+    assert "not placed" in "\n".join(course_section(res, {}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 
-from seqlab.judging.verdicts import COURSE, QUOTE_CUT, Claim, Verdict
+from seqlab.judging.verdicts import COURSE, NOT_COMPARABLE, QUOTE_CUT, Claim, Verdict
 from seqlab.studies.gan import course_criteria as cc
 from seqlab.studies.gan.course.params import COURSE as COURSE_RUN
 from seqlab.studies.gan.course.params import COURSE_HALFWAY, windows
@@ -44,9 +44,24 @@ def positions(snapshots: list[dict], spans: dict[str, list[int]], floor: float) 
     return {name: [cc.log_position(frechet[s], floor, ceiling) for s in steps] for name, steps in spans.items()}
 
 
+def placeable(floor: float, ceiling: float) -> bool:
+    """The log scale exists only where the untrained generator scores worse than real digits do (a
+    tiny judge on tiny data can fail that)."""
+    return 0 < floor < ceiling
+
+
+def unplaceable(floor: float, ceiling: float) -> str:
+    return (f"the untrained generator's Fréchet distance ({ceiling:.4g}) is not above the floor ({floor:.4g}): the "
+            "judge's features cannot place the images between real digits and noise")
+
+
 def judge_images(res: dict) -> Verdict:
-    """The images rule on one evaluate stage's results (this run's, or the recorded course-scale run's)."""
+    """The images rule on one evaluate stage's results (this run's, or the recorded course-scale run's);
+    not comparable where a run's images cannot be placed on the scale."""
     floor = res["metrics"]["frechet_floor"]
+    for r in res["runs"].values():
+        if not placeable(floor, r["snapshots"][0]["frechet"]):
+            return Verdict(NOT_COMPARABLE, unplaceable(floor, r["snapshots"][0]["frechet"]))
     return cc.images_improve({seed: positions(r["snapshots"], r["windows"], floor) for seed, r in res["runs"].items()})
 
 
@@ -55,6 +70,8 @@ def judge_record(record: dict) -> tuple[str, dict[str, tuple[list[int], float]]]
     why there is none) and, per window it reached, the snapshots and their median log position.
     A window the run never reached (stopped early) is left out, and then there is no verdict."""
     steps, planned, every = record["steps"], record["updates_planned"], record["every"]
+    if not placeable(record["floor"], record["frechet"][0]):
+        return f"not judged: {unplaceable(record['floor'], record['frechet'][0])}", {}
     spans = windows(steps, planned)
     reached = record["updates_reached"]
     if reached < planned * COURSE_HALFWAY / COURSE_RUN["updates"] + every:
@@ -106,11 +123,11 @@ def interpolation(res: dict, ours: dict, record: dict) -> Claim:
         walk = r["interpolation"]
         v = judge_walk(walk)
         verdicts.append(v.verdict)
-        final = r["snapshots"][-1]["frechet"]
+        final, ceiling = r["snapshots"][-1]["frechet"], r["snapshots"][0]["frechet"]
+        quality = (f" (the generator's final Fréchet distance is {final / floor:.0f}× the floor: "
+                   f"{cc.phase(cc.log_position(final, floor, ceiling))} digits)" if placeable(floor, ceiling) else "")
         parts.append(f"seed {seed}: {v.verdict}, {v.evidence}; the course's path reads "
-                     + " → ".join(map(str, walk["labels"][0]))
-                     + f" (the generator's final Fréchet distance is {final / floor:.0f}× the floor: "
-                     f"{cc.phase(cc.log_position(final, floor, r['snapshots'][0]['frechet']))} digits)")
+                     + " → ".join(map(str, walk["labels"][0])) + quality)
         numbers[f"seed{seed}"] = v.numbers | {"verdict": v.verdict}
     result = Verdict(cc.agree(verdicts), "; ".join(parts), numbers)
     if record.get("interpolation"):

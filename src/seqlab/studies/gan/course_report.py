@@ -13,7 +13,7 @@ from seqlab.core.files import read_json
 from seqlab.present.markdown import fig, table
 from seqlab.studies.gan import course_criteria as cc
 from seqlab.studies.gan.course.params import COURSE
-from seqlab.studies.gan.course_claims import judge_record, judge_walk, positions
+from seqlab.studies.gan.course_claims import judge_record, judge_walk, placeable, positions
 
 STUDY = "gan_course"
 RECORD = Path("sweeps") / STUDY
@@ -32,14 +32,15 @@ def phases(res: dict) -> list[dict]:
     """One table row per seed: each window's snapshots, median log position and phase."""
     floor, rows = res["metrics"]["frechet_floor"], []
     for seed, r in res["runs"].items():
-        pos = positions(r["snapshots"], r["windows"], floor)
+        placed = placeable(floor, r["snapshots"][0]["frechet"])
+        pos = positions(r["snapshots"], r["windows"], floor) if placed else {}
         frechet = {s["step"]: s["frechet"] for s in r["snapshots"]}
         row = {"seed": seed}
         for name in cc.CLAIMED:  # the report's order (results.json keeps its keys sorted)
             steps = r["windows"][name]
-            median = statistics.median(pos[name])  # as the criterion reads a window
-            row[cc.WINDOW_NAMES[name]] = (f"{', '.join(f'{frechet[s]:.1f}' for s in steps)} → {median:.2f}, "
-                                          f"{cc.phase(median)}")
+            median = statistics.median(pos[name]) if placed else None  # as the criterion reads a window
+            row[cc.WINDOW_NAMES[name]] = (f"{', '.join(f'{frechet[s]:.1f}' for s in steps)} → "
+                                          + (f"{median:.2f}, {cc.phase(median)}" if placed else "not placed"))
         row["final"] = f"{frechet[max(frechet)]:.2f} ({frechet[max(frechet)] / floor:.1f}× floor)"
         rows.append(row)
     return rows
@@ -76,8 +77,7 @@ def record_lines(record: dict) -> list[str]:
         f"{record['frechet'][-1]:.2f} ({record['frechet'][-1] / record['floor']:.1f}× its floor "
         f"{record['floor']:.2f}). By the same rule: **{verdict}**.{walk}",
         "",
-        table(rows),
-        "",
+        *([table(rows), ""] if rows else []),
     ]
 
 
