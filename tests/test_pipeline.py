@@ -91,7 +91,9 @@ def test_repro_builds_every_output(repo, first_repro):
         f"charlm_{s}" for s in ("prepare", "train", "evaluate", "figures", "course_train", "course_evaluate",
                                           "course_figures")} | {
         f"uvapal_{s}" for s in ("train", "evaluate", "figures")} | {
-        f"{st}_course_{s}" for s in ("train", "evaluate", "figures") for st in ("addition", "recall", "mnist")} | {
+        f"{st}_course_{s}" for s in ("train", "evaluate", "figures")
+        for st in ("addition", "recall", "mnist", "palindrome", "masked", "gan")} | {
+        f"add2digits_{s}" for s in ("train", "evaluate", "figures")} | {
         f"lstmae_{s}" for s in ("synthetic_data", "synthetic_train", "prices_data", "prices_train", "evaluate",
                                 "figures", "course_synthetic", "course_mnist", "course_prices", "course_evaluate",
                                 "course_figures")} | {
@@ -510,6 +512,8 @@ def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(repo
     assert {r["name"] for r in rows} <= tagged
 
     ran = _ran(_run(dvc + ["repro", "report"], path, env))
-    assert ran == {"report"}  # the recorded sweep is an input of the report only
+    # the recorded sweeps are inputs of the report, and of the two readers of the GAN's recorded course-scale
+    # run (sweeps/gan_course, where committed): its figure and the ledger
+    assert ran == {"gan_course_figures", "claims", "report"}
     md = (path / "reports/report.md").read_text()
     assert "No sweep has been recorded: `sweeps/lstmae/`" not in md and f"{summary['best']['synthetic.val_mse']}" in md
