@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from seqlab.core import paths
 from seqlab.core.files import read_json
-from seqlab.judging.verdicts import COURSE, NOT_COMPARABLE, Claim, Verdict
+from seqlab.judging.verdicts import COURSE, NOT_COMPARABLE, Claim, Verdict, binomial_se
 from seqlab.studies.add2digits import criteria as cr
 from seqlab.studies.add2digits.params import Add2DigitsParams
 
@@ -117,7 +117,8 @@ def claims(p: Add2DigitsParams) -> list[Claim]:
     if fresh is None or corrected_L != L:
         judged = {m: [r["judge_acc"] for r in _runs(res, "course")[L][m]] for m in ("lstm", "rnn")}
         on_judge = (f"the copy's runs scored on the judge set ({res['judge']['n']:,} sequences at L={L} never trained "
-                    f"on; its 200-sequence validation set has a standard error near 0.03): LSTM "
+                    f"on; its {res['course']['n_val']}-sequence validation set has a standard error of "
+                    f"{binomial_se(0.5, res['course']['n_val']):.3f} at accuracy 0.5): LSTM "
                     f"{'/'.join(f'{a:.3f}' for a in judged['lstm'])}, RNN {'/'.join(f'{a:.3f}' for a in judged['rnn'])}")
         corrected = (f"{on_judge}. The fresh-batch protocol is off (add2digits.corrected.lengths: "
                      f"{res['corrected_lengths']})" if fresh is None else

@@ -83,7 +83,7 @@ def lstm_falls_rnn_not(curves: Mapping[int, Mapping[str, Sequence[Sequence[float
 # --- gradients ------------------------------------------------------------------------------------
 
 
-def _by_seed(ratios: Mapping[int, Sequence[float]]) -> list[list[float]]:
+def _per_seed(ratios: Mapping[int, Sequence[float]]) -> list[list[float]]:
     """L -> per-seed ratios, as per-seed lists in the order of L."""
     if len(ratios) < 2:
         raise ValueError("a trend with L needs at least two lengths")
@@ -111,7 +111,7 @@ def _trend(ratios: Mapping[int, Sequence[float]]) -> str:
 def vanishing(ratios: Mapping[int, Sequence[float]]) -> Verdict:
     """The vanishing half alone, on L -> per-seed first/last ratios: holds if every seed vanishes,
     does not hold if none does, mixed otherwise."""
-    passed = [vanishes(s) for s in _by_seed(ratios)]
+    passed = [vanishes(s) for s in _per_seed(ratios)]
     return Verdict(by_seed(passed), f"vanishes in {sum(passed)} of {len(passed)} seeds ({_trend(ratios)})",
                    {"seeds": len(passed), "vanish": sum(passed)})
 
@@ -125,10 +125,10 @@ def gradients_vanish_explode(low: Mapping[int, Sequence[float]], high: Mapping[i
     one, does not hold if neither."""
     if not low_rho < 1 < high_rho:
         raise ValueError(f"need a radius below 1 and one above, got {low_rho} and {high_rho}")
-    van = [vanishes(s) for s in _by_seed(low)]
-    exp = [explodes(s) for s in _by_seed(high)]
+    van = [vanishes(s) for s in _per_seed(low)]
+    exp = [explodes(s) for s in _per_seed(high)]
     parts = (all(van), all(exp))
-    verdict = HOLDS if all(parts) else MIXED if any(parts) else FAILS
+    verdict = by_seed(parts)  # the two halves of the sentence: both, one, or neither hold
     return Verdict(verdict,
                    f"vanishing at radius {low_rho:g} (falls with L, below {VANISH:g} at L={max(low)}): {sum(van)} of "
                    f"{len(van)} seeds (ratio per seed: {_trend(low)}); exploding at radius {high_rho:g} (rises with L, "

@@ -41,7 +41,7 @@ def plot_curves(res: dict, curves: pd.DataFrame, protocol: str, L: int, path: Pa
         for i, (seed, s) in enumerate(c.groupby("seed")):
             steps = _steps(protocol, m, L, seed)
             loss_ax.plot(steps["step"] / spe, steps["train_loss"], color=COLORS[m], lw=0.4, alpha=0.15)
-            alpha = 1.0 - 0.25 * i
+            alpha = max(0.3, 1.0 - 0.25 * i)  # later seeds fainter, none invisible
             loss_ax.plot(s["epoch"], s["train_loss"], color=COLORS[m], marker="o", ms=2.5, alpha=alpha,
                          label="training (epoch mean)" if i == 0 else None)
             loss_ax.plot(s["epoch"], s["val_loss"], color="0.25", ls="--", alpha=alpha,

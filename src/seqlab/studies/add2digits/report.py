@@ -111,7 +111,7 @@ def saturation_finding(res: dict) -> str:
         ratio = _geomean([r["ratio"] for r in rows])
         return ratio, ratio ** (1 / (L - 1)), statistics.fmean(statistics.fmean(r["dtanh"]) for r in rows)
 
-    (r_s, g_s, d_s), (r_l, g_l, d_l) = at(short), at(long_)
+    (_, g_s, d_s), (r_l, g_l, d_l) = at(short), at(long_)
     exploded = r_l > EXPLODE
     return (f"**Saturation.** At rho = {high:g} the units' mean tanh derivative falls from {d_s:.2f} at L={short} to "
             f"{d_l:.2f} at L={long_} (more steps drive more units towards ±1), so the gradient's growth per step falls "
@@ -127,7 +127,7 @@ def saturation_finding(res: dict) -> str:
 
 def section(p: Add2DigitsParams) -> list[str]:
     res = read_json(paths.study_results(STUDY))
-    c, L_max, n_val, n_judge = res["course"], max(res["lengths"]), res["course"]["n_val"], res["judge"]["n"]
+    L_max, n_val, n_judge = max(res["lengths"]), res["course"]["n_val"], res["judge"]["n"]
     course_runs = [r for r in res["runs"] if r["protocol"] == "course"]
     overlap = {L: {k: statistics.fmean(r[k] for r in course_runs if r["L"] == L) for k in ("val_in_train", "judge_in_train")}
                for L in res["lengths"]}

@@ -111,7 +111,7 @@ class CourseStep:
         loss.backward()
         self.opt.step()
         return {"loss": loss.detach(), "acc": (logits.detach().argmax(1) == y).float().mean(),
-                "n": torch.tensor(float(len(y)))}
+                "n": torch.tensor(float(len(y)), device=y.device)}  # on the device the loop stacks it with
 
 
 # --- data -------------------------------------------------------------------------------------------
@@ -320,13 +320,14 @@ def evaluate_study(p: Add2DigitsParams, tracker=None) -> dict:
             for L in lengths:
                 for seed in p.train.seeds:
                     d = run_dir(protocol, m, L, seed)
+                    record = read_json(d / RUN)
                     curve = epoch_curve(pd.read_csv(d / HISTORY), spe)
                     net = Add2DigitsNetConfig.load(d / CHECKPOINT)
                     judge_acc, judge_loss = evaluate(net, *judges[L], batch_size=EVAL_BATCH)
                     row = {"protocol": protocol, "model": m, "L": L, "seed": seed,
                            **{k: _round(curve[k]) for k in ("train_loss", "train_acc", "val_loss", "val_acc")},
                            "judge_acc": round(judge_acc, 6), "judge_loss": round(judge_loss, 6),
-                           **{k: read_json(d / RUN)[k] for k in ("train_seconds", "samples", "run_id", "n_params")}}
+                           **{k: record[k] for k in ("train_seconds", "samples", "run_id", "n_params")}}
                     if protocol == COURSE:  # how much of each held-out set the fixed training set holds
                         (train_x, _), (val_x, _) = course_sets(p, L, seed)
                         row["val_in_train"] = round(shared_fraction(val_x, train_x), 6)

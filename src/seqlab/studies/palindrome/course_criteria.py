@@ -12,21 +12,26 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import pandas as pd
+
+from seqlab.judging.metrics import steps_held, steps_to
 from seqlab.judging.verdicts import NOT_COMPARABLE, Verdict, by_seed, fmt
+
+
+def _by_epoch(curve: Sequence[float]) -> pd.DataFrame:
+    """A per-epoch curve as the history frame seqlab.judging.metrics reads: epochs 1.. as steps."""
+    return pd.DataFrame({"step": range(1, len(curve) + 1), "value": list(curve)})
 
 
 def first_reached(curve: Sequence[float], target: float) -> int | None:
     """The first epoch (1-based) whose value reaches ``target``; None if none does."""
-    return next((i + 1 for i, a in enumerate(curve) if a >= target), None)
+    return steps_to(_by_epoch(curve), "value", target)
 
 
 def held_from(curve: Sequence[float], target: float) -> int | None:
     """The epoch (1-based) from which every later value stays at or above ``target``; None if the
     last one is below it."""
-    if not curve or curve[-1] < target:
-        return None
-    below = [i for i, a in enumerate(curve) if a < target]
-    return below[-1] + 2 if below else 1
+    return steps_held(_by_epoch(curve), "value", target)
 
 
 def falls(curve: Sequence[float], target: float) -> int:

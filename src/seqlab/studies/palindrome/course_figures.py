@@ -19,9 +19,8 @@ from seqlab.studies.palindrome.course.params import CourseParams
 
 STUDY = "palindrome_course"  # the course protocol's outputs, as its steps name them (figures import no training code)
 # line style, marker (drawn where a run has too few epochs for a line), legend text
-STYLES = {"lstm": ("-", "o", "the student's (softmax, then CrossEntropyLoss)"),
-          "lstm_corrected": ("--", "x", "one softmax (logits into the loss)"),
-          "rnn": ("-", "o", "the student's (softmax, then CrossEntropyLoss)")}
+STUDENT = ("-", "o", "the student's (softmax, then CrossEntropyLoss)")
+STYLES = {"lstm": STUDENT, "lstm_corrected": ("--", "x", "one softmax (logits into the loss)"), "rnn": STUDENT}
 
 
 def plot_network(groups: list[dict], plots: Path, floor: float, title: str, path: Path) -> Path:
@@ -40,7 +39,8 @@ def plot_network(groups: list[dict], plots: Path, floor: float, title: str, path
                 loss.plot(run["epoch"], run["train_loss"], color=f"C{i}", ls=style, marker=marker, lw=1.2)
         last = max(g["epochs"] for g in groups if g["T"] == T)
         for ax in (acc, loss):
-            ax.set_xlim(0.5, last + 0.5) if last < 3 else None
+            if last < 3:  # a run of one or two epochs: frame its points
+                ax.set_xlim(0.5, last + 0.5)
             ax.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole
         acc.set(xlabel="epoch", ylabel="validation accuracy", ylim=(-0.02, 1.02), title=f"T = {T}")
         acc.legend(fontsize=6.5)

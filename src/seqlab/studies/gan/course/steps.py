@@ -108,11 +108,11 @@ def _train_job(job: tuple[Course, int, int]) -> tuple[RunResult, dict[str, np.nd
 def train(p: CourseParams, tracker=None) -> None:
     c = p.course
     device = resolve_device(c.train.device, DEVICE_KEY)
-    n_train = len(mnist.load_split(paths.study_data(MNIST), "train")[1])
-    _, y_test = mnist.load_split(paths.study_data(MNIST), "test")
-    if c.score.n_samples > min(n_train, len(y_test)):  # known only once the splits load (mnist.data.full)
+    sizes = mnist.load_meta(paths.study_data(MNIST))["sizes"]  # known only once the splits exist (mnist.data.full)
+    n_train, n_test = sizes["train"], sizes["test"]
+    if c.score.n_samples > min(n_train, n_test):
         raise ParamsError(f"params.yaml: 'gan.course.score.n_samples' ({c.score.n_samples}) exceeds the MNIST splits' "
-                          f"sizes (train {n_train}, test {len(y_test)}: 'mnist.data.n_train', 'mnist.data.n_test')")
+                          f"sizes (train {n_train}, test {n_test}: 'mnist.data.n_train', 'mnist.data.n_test')")
     jobs = [(c, seed, c.score.n_samples) for seed in c.train.seeds]
     done = run_parallel(_train_job, jobs, workers_for(device, p.runtime.workers), STUDY)
     common = {"updates": c.updates, "batch_size": c.train.batch_size, "lr": c.train.lr, "betas": list(c.train.betas),
@@ -166,17 +166,18 @@ def evaluate_study(p: CourseParams, tracker=None) -> dict:
     x_test, _ = mnist.load_split(data, "test", n)
     real = judge.features(x_test)
     floor = frechet_features(judge.features(mnist.load_split(data, "train", n)[0]), real)
-    n_train = len(mnist.load_split(data, "train")[1])
+    n_train = mnist.load_meta(data)["sizes"]["train"]
     runs, tables, walks = {}, [], {}
     for seed in c.train.seeds:
         with np.load(run_dir(seed) / SNAPSHOTS) as f:
             steps, samples = f["step"].tolist(), f["samples"]
         rows = []
         for step, s in zip(steps, samples):
-            probs = judge.probabilities(torch.from_numpy(mnist.normalise(s)))
-            rows.append({"step": int(step), "frechet": round(frechet_features(judge.features(
-                torch.from_numpy(mnist.normalise(s))), real), 6), "inception_score": round(inception_score(probs), 6),
-                "histogram": class_histogram(probs.argmax(1), num_classes)})
+            images = torch.from_numpy(mnist.normalise(s))
+            probs = judge.probabilities(images)
+            rows.append({"step": int(step), "frechet": round(frechet_features(judge.features(images), real), 6),
+                         "inception_score": round(inception_score(probs), 6),
+                         "histogram": class_histogram(probs.argmax(1), num_classes)})
         scores = pd.DataFrame([{k: v for k, v in r.items() if k != "histogram"} for r in rows])
         history = pd.read_csv(run_dir(seed) / HISTORY).rename(columns=TRAIN_COLUMNS)
         interval = np.searchsorted(scores["step"].to_numpy(), history["step"].to_numpy())

@@ -35,7 +35,7 @@ from seqlab.tasks import masks
 from seqlab.tasks import mnist as mnist_data
 from seqlab.training.loop import FitConfig, fit, resolve_device
 from seqlab.training.parallel import run_parallel, workers_for
-from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, record_run
+from seqlab.training.runs import CHECKPOINT, HISTORY, RUN, RunResult, record_run, seed_curves
 from seqlab.training.seeding import seed_everything
 
 STUDY = "masked_course"  # its outputs: models/masked_course/, reports/masked_course/, ...
@@ -146,10 +146,8 @@ def train(p: CourseParams, tracker=None) -> None:
 def epoch_losses(history: pd.DataFrame) -> tuple[list[float], list[float]]:
     """A run's (mean batch loss, validation pixel MSE) per epoch: the loss the copy printed, each
     epoch the mean of its steps' losses (steps up to and including that epoch's validation point)."""
-    evals = history.dropna(subset=["val_mse"])
-    epoch = np.searchsorted(evals["step"].to_numpy(), history["step"].to_numpy())  # step -> its epoch
-    loss = history.groupby(epoch)["train_loss"].mean().to_numpy()
-    return [round(float(v), 8) for v in loss], [round(float(v), 8) for v in evals["val_mse"]]
+    curve = seed_curves([history], PIXEL_MSE.name, [0])  # one row per epoch's validation point
+    return [round(float(v), 8) for v in curve["train_loss"]], [round(float(v), 8) for v in curve["val_mse"]]
 
 
 @torch.no_grad()
@@ -196,7 +194,7 @@ def evaluate_study(p: CourseParams, tracker=None) -> dict:
     c = p.course
     device = resolve_device(c.train.device, DEVICE_KEY)
     test_in, test_full, y = course_split("test")
-    _, train_full, _ = course_split("train")
+    train_full, _ = mnist_data.load_split(paths.study_data(MNIST), "train")  # only its mean image: unmasked
     hidden = torch.from_numpy(masks.masks(COURSE_MASK, len(test_full), 0))
     baseline = torch.where(hidden, train_full.mean(0), test_full)  # the mean image where hidden, the input elsewhere
     meta = mnist_data.load_meta(paths.study_data(MNIST))
@@ -233,7 +231,7 @@ def evaluate_study(p: CourseParams, tracker=None) -> dict:
     loss, val = epoch_losses(pd.read_csv(sd / HISTORY))
     info = read_json(sd / RUN)
     seqlab = {**seqlab_scores, "encoder": list(seqlab_cfg.encoder), "decoder": list(seqlab_cfg.decoder),
-              "n_params": count_parameters(seqlab_model), "loss_curve": loss, "val_mse_curve": val,
+              "n_params": info["n_params"], "loss_curve": loss, "val_mse_curve": val,
               "train_seconds": info["train_seconds"], "steps": info["steps_run"]}
     frames.append(pd.DataFrame({"network": "seqlab", "seed": None, "epoch": range(1, len(loss) + 1),
                                 "train_loss": loss, "val_mse": val}))
