@@ -1,28 +1,47 @@
-"""The report's speed section: the cell benchmark and what every stage of this run cost.
+"""The report's speed section: the cell benchmark, how a step's cost grows with the work, and
+what every stage of this run cost.
 
-Two sources, both read, never measured here:
+Three sources, all read, never measured here:
 
 - ``benchmarks/recorded/cells.json``: the output of ``benchmarks/bench_cells.py``, committed
   (not a DVC stage: it takes minutes of a quiet machine and measures the code, not the study
   results; the report names the machine and commit it ran on). A second record,
   ``benchmarks/recorded/pipeline_before.json``, holds the per-stage wall times of a full run of
   the code before the speed work, on the machine named in it, for the comparison table.
+- ``benchmarks/recorded/scaling.json``: the output of ``benchmarks/bench_scaling.py``, also
+  committed: per-seed ms per training step against T and hidden, each cell trained one seed at a
+  time, seed-batched, and at the seed-batching bound. Its figure, ``scaling.png`` beside it, is
+  drawn from it by seqlab.report.speed_figures when the benchmark runs, not by this stage (whose
+  only outputs are the report files); the PNG carries the JSON's digest, so a figure drawn from
+  another record is not shown as this one's.
 - reports/provenance/<stage>.json, written by every stage of this run: wall time, start-up,
   and for training stages the examples trained and their throughput.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections import defaultdict
 from pathlib import Path
 
+from PIL import Image
+
 from seqlab.core import paths
 from seqlab.core.files import read_json
+from seqlab.models.recurrent import label
 from seqlab.present.markdown import table
 
 RECORDED = Path("benchmarks/recorded")
 CELLS = RECORDED / "cells.json"
 BEFORE = RECORDED / "pipeline_before.json"
+SCALING = RECORDED / "scaling.json"
+SCALING_FIGURE = RECORDED / "scaling.png"
+DIGEST_KEY = "Source"  # the PNG text chunk holding the digest of the JSON the figure was drawn from
+# A per-seed gain from seed batching below this is not called a gain: on the shared 2-core
+# machine the benchmark ran on, repeated medians of one step moved by up to about 10%.
+PAYS = 1.2
+AXES = {"T": "hidden_for_T", "hidden": "T_for_hidden"}  # each curve's x, and the config key fixing the other size
 
 
 def study_of(stage: str) -> str:
@@ -62,6 +81,139 @@ def cell_rows(bench: dict) -> list[dict]:
     return rows
 
 
+def digest(path: Path) -> str:
+    """What a figure records of the JSON it was drawn from: the file's SHA-256."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def curve(bench: dict, cell: str, axis: str) -> list[dict]:
+    """One cell's measured points along ``axis`` ("T" or "hidden"), the other size held at its
+    config value (hidden 128 for T, T = 20 for hidden), in order of the axis."""
+    other = "hidden" if axis == "T" else "T"
+    fixed = bench["config"][AXES[axis]]
+    return sorted((r for r in bench["results"] if r["cell"] == cell and r[other] == fixed), key=lambda r: r[axis])
+
+
+def cells(bench: dict) -> list[str]:
+    """The cells the record measured, in the order it measured them."""
+    return list(dict.fromkeys(r["cell"] for r in bench["results"]))
+
+
+def gain(point: dict, faster: str, slower: str = "one") -> float:
+    """How many times less a seed's step costs in ``faster`` than in ``slower``: the ratio of
+    their median per-seed ms (e.g. one / batched)."""
+    v = point["variants"]
+    return v[slower]["ms_per_seed"] / v[faster]["ms_per_seed"]
+
+
+def size_label(point: dict, bench: dict) -> str:
+    """A point by what varies: "T = 40" along T, "hidden 16" along hidden; the point both
+    curves share by both sizes."""
+    c = bench["config"]
+    on_t, on_hidden = point["hidden"] == c["hidden_for_T"], point["T"] == c["T_for_hidden"]
+    if on_t and on_hidden:
+        return f"T = {point['T']} at hidden {point['hidden']}"
+    return f"T = {point['T']}" if on_t else f"hidden {point['hidden']}"
+
+
+def sizes(bench: dict, cell: str) -> list[dict]:
+    """A cell's points along T, then along hidden, the point both curves share once."""
+    out = []
+    for axis in AXES:
+        out += [p for p in curve(bench, cell, axis) if p not in out]
+    return out
+
+
+def gain_rows(bench: dict) -> list[dict]:
+    """One row per size, along T then along hidden: per cell, one / batched, and in brackets
+    batched_s1 / batched and one / bound."""
+    by_cell = {c: sizes(bench, c) for c in cells(bench)}
+    rows = []
+    for i, point in enumerate(next(iter(by_cell.values()))):
+        row = {"T": point["T"], "hidden": point["hidden"]}
+        for cell, points in by_cell.items():
+            p = points[i]
+            row[label(cell)] = (f"{gain(p, 'batched'):.2f}× (within {gain(p, 'batched', 'batched_s1'):.2f}×, "
+                                f"bound {gain(p, 'bound'):.2f}×)")
+        rows.append(row)
+    return rows
+
+
+def where_it_pays(bench: dict, threshold: float = PAYS) -> list[str]:
+    """Per cell, the sizes where seed batching saves at least ``threshold`` per seed over one
+    seed at a time (else "nowhere"), its largest gain and where, and the bound's largest."""
+    out = []
+    for c in cells(bench):
+        points = sizes(bench, c)
+        paying = [size_label(p, bench) for p in points if gain(p, "batched") >= threshold]
+        best = max(points, key=lambda p: gain(p, "batched"))
+        top = max(points, key=lambda p: gain(p, "bound"))
+        rest = [size_label(p, bench) for p in points if gain(p, "batched") < threshold]
+        if not paying:
+            where = "nowhere"
+        elif not rest:
+            where = "at every size measured"
+        elif len(rest) < len(paying):  # name the shorter list
+            where = f"at every size but {', '.join(rest)}"
+        else:
+            where = f"at {', '.join(paying)}"
+        out.append(f"the {label(c)} {where} (largest {gain(best, 'batched'):.2f}×, at {size_label(best, bench)}; "
+                   f"the bound's largest {gain(top, 'bound'):.2f}×, at {size_label(top, bench)})")
+    return out
+
+
+def figure_is_current() -> bool:
+    """Whether the scaling figure was drawn from the scaling record as it is now."""
+    if not SCALING_FIGURE.is_file():
+        return False
+    with Image.open(SCALING_FIGURE) as png:
+        return png.text.get(DIGEST_KEY) == digest(SCALING)
+
+
+def scaling_section() -> list[str]:
+    """The scaling curves: a figure, a table of the gain at each size and where it pays."""
+    if not SCALING.is_file():
+        return [f"**How a step's cost grows with the work.** No scaling benchmark is recorded (`{SCALING.as_posix()}` "
+                "is absent); `python benchmarks/bench_scaling.py` writes one.", ""]
+    bench = read_json(SCALING)
+    c = bench["config"]
+    within = [gain(r, "batched", "batched_s1") for r in bench["results"]]
+    out = [
+        f"**How a step's cost grows with the work, and what training seeds together buys** (`{SCALING.as_posix()}`, "
+        f"written by `benchmarks/bench_scaling.py` on {bench['device']}, {c['threads']} torch thread, torch "
+        f"{bench['torch']}, at commit `{bench['commit'][:10]}`"
+        f"{' with uncommitted changes' if bench.get('uncommitted_paths') else ''}; {bench['conditions']}; "
+        f"{bench['seconds'] / 60:.1f} minutes). One training step (forward, backward, clipping, Adam) at batch "
+        f"{c['batch']}, per seed: each cell in the implementation the studies train it with on a CPU, one seed at a "
+        f"time (*one*); {c['seeds']} seeds as one model with stacked weights, one batched matrix product per time "
+        f"step, per-seed losses and clipping (*batched*, `benchmarks/_seed_batched.py`, plain autograd); and the "
+        f"production model fed {c['seeds']} × {c['batch']} rows (*bound*: the same operations, each {c['seeds']} "
+        "times as wide: the most that batching the production kernels can save; another implementation can beat it "
+        "only by being faster per operation). Each value is the median per-seed time of every timed step, the "
+        "variants interleaved in rounds.",
+        "",
+    ]
+    if figure_is_current():
+        alt = "per-seed ms per training step against T and against hidden, one, batched and bound"
+        out += [f"![{alt}]({Path(os.path.relpath(SCALING_FIGURE, paths.REPORTS)).as_posix()})", ""]
+    else:
+        out += [f"(The figure `{SCALING_FIGURE.as_posix()}` is missing or was drawn from another record; "
+                "`python -m seqlab.report.speed_figures` redraws it.)", ""]
+    out += [
+        f"The table gives, at each size, the per-seed gain of the batched model over one seed at a time (one / "
+        f"batched); in brackets, the gain of batching within the one implementation (the batched model at one seed "
+        f"/ at {c['seeds']}) and the bound's (one / bound). Seed batching saves at least {PAYS}× per seed for "
+        + "; ".join(where_it_pays(bench)) + ". "
+        f"Within the one implementation, {c['seeds']} seeds batched save {min(within):.2f}× to {max(within):.2f}× "
+        "per seed over the same model at one seed; the rest of the difference to *one* is how much faster or "
+        "slower the production kernels are than plain autograd.",
+        "",
+        table(gain_rows(bench)),
+        "",
+    ]
+    return out
+
+
 def provenance_records() -> list[dict]:
     """Every stage's record of this run (reports/provenance), in stage-name order."""
     return [read_json(f) for f in sorted((paths.REPORTS / "provenance").glob("*.json"))]
@@ -91,6 +243,7 @@ def section(records: list[dict] | None = None) -> list[str]:
         ]
     else:
         out += [f"No cell benchmark is recorded (`{CELLS.as_posix()}`); `make bench` writes one.", ""]
+    out += scaling_section()
 
     totals = study_totals(records)
     steps = sum(totals.values())
