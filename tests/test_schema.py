@@ -67,7 +67,7 @@ def test_a_full_read_gives_every_key_and_the_settings():
     ({"study__train__kind": "c"}, r"'study\.train\.kind' is 'c'; allowed values: a, b"),
     ({"study__data__high": 0}, r"'study\.data\.high' must be >= 'study\.data\.low'"),
     ({"study__train": 3}, r"'study\.train' must be a mapping"),
-    ({"compute__workers": 0}, r"'compute\.workers' must be >= 1"),
+    ({"compute__workers": 0}, r"'compute\.workers' must be 'auto' or an integer >= 1"),
 ])
 def test_every_error_names_the_full_key(change, message):
     with pytest.raises(ParamsError, match=message):

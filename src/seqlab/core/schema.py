@@ -31,6 +31,7 @@ compares them with the declarations both ways.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator
 
@@ -73,11 +74,31 @@ class Runtime:
     tracking_uri: str
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (a container's or ``taskset``'s
+    limit, which ``os.cpu_count()`` ignores), capped by ``OMP_NUM_THREADS`` where set (the
+    cores one queued experiment may use)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    budget = os.environ.get("OMP_NUM_THREADS", "")
+    return min(cores, int(budget)) if budget.isdigit() and int(budget) >= 1 else cores
+
+
+def workers_setting(mapping: dict, key: str) -> int:
+    """``compute.workers``: ``auto`` (every usable core, :func:`usable_cores`) or a count >= 1."""
+    if get(mapping, key) == "auto":
+        return usable_cores()
+    try:
+        return integer(mapping, key, 1)
+    except ParamsError:
+        raise ParamsError(f"params.yaml: '{key}' must be 'auto' or an integer >= 1, "
+                          f"got {get(mapping, key)!r}") from None
+
+
 def runtime(raw: dict) -> Runtime:
     uri = get(section(raw, "mlflow"), "mlflow.tracking_uri")
     if not isinstance(uri, str) or not uri:
         raise ParamsError(f"params.yaml: 'mlflow.tracking_uri' must be a non-empty string, got {uri!r}")
-    return Runtime(workers=integer(section(raw, "compute"), "compute.workers", 1), tracking_uri=uri)
+    return Runtime(workers=workers_setting(section(raw, "compute"), "compute.workers"), tracking_uri=uri)
 
 
 RUNTIME_KEYS = ("compute.workers", "mlflow.tracking_uri")

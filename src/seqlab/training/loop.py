@@ -36,9 +36,17 @@ class FitConfig:
     eval_every: int
     eval_batch_size: int = 4096
     weight_decay: float = 0.0  # Adam's L2 penalty (torch adds weight_decay * w to the gradient)
-    # Early stopping: end the run at the first validation point whose metric reaches this
-    # value (None: always run every step). Used where a solved task would only burn CPU.
+    # Early stopping: end the run once the validation metric has reached this value at
+    # ``stop_after`` validation points in a row (None: always run every step). Used where a
+    # solved task would only burn CPU. 1 stops at the first such point; more waits until the
+    # run has *held* it, so that a run which reaches the target and falls back is not cut off
+    # at its peak (a vanilla RNN can hold 100% for 1,300 steps, then collapse).
     stop_at: float | None = None
+    stop_after: int = 1
+
+    def __post_init__(self):
+        if self.stop_after < 1:
+            raise ValueError(f"stop_after must be >= 1, got {self.stop_after}")
 
 
 @dataclass
@@ -173,6 +181,7 @@ def fit(
     # one read (one host sync per eval_every steps, not one per step).
     pending: dict[str, list[torch.Tensor]] = {}
     first_pending = 1
+    held = 0  # validation points in a row at or past stop_at
     for i in bar:
         idx = next(order)
         for key, value in update(x[idx], y[idx]).items():
@@ -193,9 +202,11 @@ def fit(
             if val is not None:
                 shown[f"val_{metric.name}"] = f"{hist.val_metric[-1]:.3f}"
             bar.set_postfix(shown)
-            if cfg.stop_at is not None and metric.reached(hist.val_metric[-1], cfg.stop_at):
-                hist.stopped_early = i < cfg.steps
-                break
+            if cfg.stop_at is not None:
+                held = held + 1 if metric.reached(hist.val_metric[-1], cfg.stop_at) else 0
+                if held >= cfg.stop_after:
+                    hist.stopped_early = i < cfg.steps
+                    break
     hist.seconds = time.perf_counter() - start
     return hist
 

@@ -30,7 +30,8 @@ def _one_thread() -> None:
 
 
 def workers_for(device: torch.device, workers: int) -> int:
-    """How many runs train side by side: ``compute.workers`` on a CPU, one at a time on a GPU.
+    """How many runs train side by side: ``compute.workers`` on a CPU (``auto`` has already
+    become the usable cores: seqlab.core.schema.usable_cores), one at a time on a GPU.
 
     ``OMP_NUM_THREADS``, where set, is the cores this stage may use in all, and caps the count:
     ``OMP_NUM_THREADS=1 dvc queue start -j 2`` runs two experiments side by side, each training

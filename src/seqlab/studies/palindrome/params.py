@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from seqlab.core.errors import ParamsError
-from seqlab.core.params import choice, fraction, get, int_list, integer
+from seqlab.core.params import choice, fraction, get, int_list, integer, stop_at
 from seqlab.core.schema import Runtime, TrainSettings, Unread, param, parser, part, settings
 from seqlab.models.recurrent import KINDS
 from seqlab.tasks.palindrome import PalindromeTask
@@ -50,6 +50,10 @@ class PalindromeData:
 class TrainConfig(TrainSettings):
     hidden: int = param(integer, 1)
     eval_batch_size: int = param(integer, 1)
+    # A run ends once validation accuracy has stood at stop_at for stop_after validation points
+    # in a row (stop_at null: every run takes every step). Its curve ends there.
+    stop_at: float | None = param(stop_at)
+    stop_after: int = param(integer, 1)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,8 @@ def section(params: PalindromeParams) -> list[str]:
                 seed_rows.append({"model": label(model), "T": int(T), "seed": s["seed"], "test acc": f"{s['test_acc']:.4f}",
                                   "first reached": never(s["first_reached"]),
                                   "reached and held": never(s["reached_and_held"]),
-                                  "peak val acc": f"{s['peak_val_acc']:.4f}", "final val acc": f"{s['final_val_acc']:.4f}"})
+                                  "peak val acc": f"{s['peak_val_acc']:.4f}", "final val acc": f"{s['final_val_acc']:.4f}",
+                                  "steps run": f"{s['steps_run']:,}" + (" (held: stopped)" if s["stopped_early"] else "")})
         secs = [s["train_seconds"] for r in res["lengths"].values() for s in r["seeds"]]
         trained = sorted({s["n_params"] for r in res["lengths"].values() for s in r["seeds"]})
         time_rows.append({"model": label(model), "impl": res["impl"],
@@ -98,8 +99,12 @@ def section(params: PalindromeParams) -> list[str]:
                           "runs": len(secs), "train time (s, total)": f"{sum(secs):.1f}",
                           "per run (s, mean)": f"{sum(secs) / len(secs):.1f}"})
 
+    stopping = ("every run takes every step" if t.stop_at is None else
+                f"a run ends once its validation accuracy has stood at {t.stop_at:.0%} for {t.stop_after} validation "
+                f"points in a row ({t.stop_after * t.eval_every:,} steps), and its curves and checkpoint end there")
     setup = (f"Adam, lr {t.lr}, batch {t.batch_size}, hidden {t.hidden}, gradient clipping at max-norm {t.clip_norm}, "
-             f"{t.steps} steps, validation every {t.eval_every} steps, forget-gate bias {t.forget_bias}, "
+             f"at most {t.steps} steps ({stopping}), validation every {t.eval_every} steps, "
+             f"forget-gate bias {t.forget_bias}, "
              f"seeds {list(t.seeds)}, device `{t.device}`. Data: base {d.base}, data seed {d.seed}. "
              f"Std is the sample standard deviation over seeds (ddof=1).")
     return [

@@ -71,7 +71,8 @@ def _train_job(job: tuple[PalindromeParams, str, int, int]) -> RunResult:
     device = resolve_device(cfg.device, "palindrome.train.device")
     splits, meta = palindrome.load(data_dir(model, T))
     train_set, val = (tuple(t.to(device) for t in palindrome.tensors(splits[s])) for s in ("train", "val"))
-    fit_cfg = FitConfig(cfg.steps, cfg.batch_size, cfg.lr, cfg.clip_norm, cfg.eval_every, cfg.eval_batch_size)
+    fit_cfg = FitConfig(cfg.steps, cfg.batch_size, cfg.lr, cfg.clip_norm, cfg.eval_every, cfg.eval_batch_size,
+                        stop_at=cfg.stop_at, stop_after=cfg.stop_after)
     seed_everything(seed)  # the model's initial weights depend on the seed alone
     m = config(params, model, PalindromeTask(**meta["task"])).build().to(device)
     hist = fit(m, train_set, val, fit_cfg, seed, name=f"{model} T={T}", progress=False)
@@ -97,7 +98,8 @@ def train(params: PalindromeParams, tracker=None, model: str = "") -> None:
         net = config(params, model, task)
         run_params = {"model": model, "impl": net.impl, "input_dim": net.input_dim, "hidden": net.hidden,
                       "num_classes": net.num_classes, "forget_bias": net.forget_bias, "T": T, "base": task.base,
-                      "steps": cfg.steps, "batch_size": cfg.batch_size, "lr": cfg.lr, "clip_norm": cfg.clip_norm,
+                      "steps": cfg.steps, "stop_at": cfg.stop_at, "stop_after": cfg.stop_after,
+                      "batch_size": cfg.batch_size, "lr": cfg.lr, "clip_norm": cfg.clip_norm,
                       "n_train": len(splits["train"])}
         with parent_run(tracker, f"{model}-T{T}", run_params) as parent_id:
             for seed in cfg.seeds:
