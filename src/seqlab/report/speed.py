@@ -265,4 +265,46 @@ def section(records: list[dict] | None = None) -> list[str]:
             row["speed-up"] = f"{old / totals[row['study']]:.2f}×" if old else ""
     out += [head, "", table(rows), "", "<details><summary>Every stage</summary>", "", table(stage_rows(records)),
             "", "</details>", ""]
+    out += division_section(records)
     return out
+
+
+def division(records: list[dict]) -> list[dict]:
+    """How each stage that trains several runs side by side divided its work: the runs' own
+    training seconds summed (what one worker would spend, since every run trains on one thread
+    either way), the stage's wall time, and the wall time a perfect split over ``cores`` would
+    take. What is left over is imbalance (the last runs finishing alone) plus the stage's work
+    outside its runs (loading data, spawning workers, writing records)."""
+    rows = []
+    for r in sorted(records, key=lambda r: -((r.get("training") or {}).get("train_seconds") or 0)):
+        t = r.get("training") or {}
+        if (t.get("runs") or 0) < 2 or not r.get("cores") or t.get("train_seconds") is None:
+            continue  # one run has nothing to divide; a record without its cores cannot say how
+        ideal = t["train_seconds"] / r["cores"]
+        rows.append({"stage": r["stage"], "runs": t["runs"], "cores": r["cores"],
+                     "training s (one worker)": t["train_seconds"], "wall s": r["seconds"],
+                     "perfect split s": round(ideal, 1), "left over s": round(r["seconds"] - ideal, 1),
+                     "speed-up over one worker": round(t["train_seconds"] / r["seconds"], 2)})
+    return rows
+
+
+def division_section(records: list[dict]) -> list[str]:
+    rows = division(records)
+    if not rows:
+        return []
+    one = sum(r["training s (one worker)"] for r in rows)
+    wall = sum(r["wall s"] for r in rows)
+    shown = [{**r, "training s (one worker)": f"{r['training s (one worker)']:,.1f}", "wall s": f"{r['wall s']:,.1f}",
+              "speed-up over one worker": f"{r['speed-up over one worker']:.2f}×"} for r in rows]
+    return [
+        f"**How the work divides over the workers** (`compute.workers`; reports/provenance). The {len(rows)} stages "
+        "that train several runs side by side spent "
+        f"{wall / 60:.1f} minutes of wall time on {one / 60:.1f} minutes of the runs' own training: "
+        f"{one / wall:.2f}× what one worker at a time would take, estimated as the runs' summed training seconds "
+        "(each run trains on one thread either way, so one worker would run them back to back; derived, not a "
+        "second run). *Left over* is the wall time above a perfect split over the cores: the last runs "
+        "finishing alone, and the stage's work outside its runs.",
+        "",
+        table(shown),
+        "",
+    ]
