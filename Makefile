@@ -19,7 +19,7 @@ repro: $(STAMP)
 	dvc repro
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadgroup
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_cells.py --out benchmarks/recorded/cells.json

@@ -1,6 +1,13 @@
+import fcntl
 import os
 import shlex
+import shutil
+import sqlite3
+import subprocess
 import sys
+import threading
+import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +34,16 @@ def stage_command(name: str) -> list[str]:
     words = shlex.split(_stage_commands()[name])
     assert words[:2] == ["PYTHONPATH=src", "python"], words
     return [sys.executable, *words[2:]]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    """One intra-op torch thread in the test process. The tests run beside the tiny run's stages (below)
+    and, under pytest-xdist, beside another worker: a second thread spins on a barrier whenever the other
+    core is busy (tests/test_image_models.py measured 50x slower), and at these sizes it buys nothing."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 @pytest.fixture
@@ -143,3 +160,169 @@ def fake_mnist(root) -> None:
     mnist.save_splits(root / "data" / "mnist", splits,
                       {"source": "fake", "sizes": {s: len(v[1]) for s, v in splits.items()}, "full": False,
                        "class_names": list("0123456789")})
+
+
+# --- the tiny DAG: one `dvc repro` on shrink()'s params, shared by every end-to-end test -----------------------
+#
+# That first repro is most of the suite's time: every stage is a Python process, and after each one DVC
+# rewrites dvc.lock. So it runs once per session, in the background from the session's first test, while the
+# unit tests run in this process; the tests that read it are ordered last. Under pytest-xdist the workers share
+# it: the first to start takes a lock and runs it, the others wait for its exit code.
+
+TALE = ("Once there was a miller who was poor, but he had a beautiful daughter. 'Tell me,' said the king, "
+        "'can she spin straw into gold?' And the Miller said: 'Why, she can!'\n") * 30
+
+
+@dataclass(frozen=True)
+class TinyRun:
+    """The tiny repository after its first `dvc repro`: where it is, the environment its commands run in
+    (this interpreter first on PATH, git identity set) and what that repro printed."""
+
+    path: Path
+    env: dict
+    output: str
+
+
+def tiny_env() -> dict:
+    """The environment git, DVC and the stages run in, in the tiny repository (the same in every xdist worker)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DVC_ROOT", "MLFLOW_TRACKING_URI", "DVC_STAGE") and not k.startswith("PYTEST_")}
+    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+               GIT_AUTHOR_NAME="seqlab", GIT_AUTHOR_EMAIL="seqlab@localhost",
+               GIT_COMMITTER_NAME="seqlab", GIT_COMMITTER_EMAIL="seqlab@localhost",
+               # Each stage on one core, training its runs in-process (seqlab.training.parallel.workers_for):
+               # the tests run beside it. At these sizes two spawned workers cost a stage ~6 s of CPU to
+               # start and train for milliseconds; test_parallel.py checks workers 1 and 2 agree.
+               OMP_NUM_THREADS="1")
+    return env
+
+
+def make_tiny_repo(repo: Path) -> None:
+    """Copies this checkout to ``repo`` as a commit of its tree would hold it (outputs and recorded sweeps
+    left behind), with shrink()'s params, a tiny MNIST and a short tale beside it, committed to git."""
+    from test_mnist_data import write_idx_dir
+
+    repo.mkdir(parents=True)
+    # tracked files and new ones not yet committed (but not ignored), as a commit of this tree would hold
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+    for rel in filter(None, files.stdout.split("\0")):
+        src = ROOT / rel
+        # outputs stay behind, and so does a recorded sweep (sweeps/<study>/): the tiny run records its own
+        # (the recorded benchmark stays: the report reads it, as a committed record). So does dvc.lock: none of
+        # its hashes fits the tiny params, and DVC re-reads and rewrites the whole file after every stage
+        # (~1.5 s at its 330 KB), where the tiny run's own lock grows from nothing.
+        skip = rel == "dvc.lock" or rel.startswith(("data/", "models/", "reports/", "tests/")) or (
+            rel.startswith("benchmarks/") and not rel.startswith("benchmarks/recorded/")) or (
+            rel.startswith("sweeps/") and rel != "sweeps/README.md")
+        if src.is_file() and not skip:
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, repo / rel)
+    p = shrink(yaml.safe_load((repo / "params.yaml").read_text()))
+    write_idx_dir(repo.parent / "mnist_idx", gz=True, n_train=80, n_test=20)
+    p["mnist"]["data"]["source"] = f"idx:{repo.parent / 'mnist_idx'}"
+    (repo.parent / "tale.txt").write_text(TALE, encoding="utf-8")
+    p["charlm"]["data"]["source"] = f"file:{repo.parent / 'tale.txt'}"
+    (repo / "params.yaml").write_text(yaml.safe_dump(p, sort_keys=False))
+
+    env = tiny_env()
+    for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "tiny"]):
+        subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=True)
+
+
+def _reads_tiny_run(item) -> bool:
+    return "tiny_run" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The tests that read the tiny run go last (in their own order), so that the unit tests run while it builds.
+
+    Under ``pytest -n N --dist loadgroup`` (make test) the unit tests are one group, so they run in one worker
+    beside the tiny run, which is the suite's critical path: a second worker of unit tests took its core (a
+    measured 19.5 min for the run, against 15.5 beside one worker). The tests that read the run are spread over
+    every worker once it is built: each works on the run or its own copy of it."""
+    items.sort(key=_reads_tiny_run)
+    for item in items:
+        if not _reads_tiny_run(item):
+            item.add_marker(pytest.mark.xdist_group("unit"))
+
+
+class _TinyBuild:
+    """The tiny run's files in ``root`` (shared by xdist workers): repo/, repro.log, and repro.rc once it ended."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.repo, self.log, self.rc = root / "repo", root / "repro.log", root / "repro.rc"
+        self.proc: subprocess.Popen | None = None  # set in the one process that started it
+
+    def start_once(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be starting it
+            if self.repo.exists():
+                return
+            try:
+                make_tiny_repo(self.repo)
+            except BaseException as e:  # the waiting tests fail with this, instead of waiting forever
+                self.log.write_text(f"making the tiny repository failed: {e!r}")
+                self._record("failed")
+                raise
+            with open(self.log, "w") as log:
+                self.proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro"], cwd=self.repo, env=tiny_env(),
+                                             stdout=log, stderr=subprocess.STDOUT)
+            # the exit code, for whichever process waits on it, as soon as it is known
+            threading.Thread(target=lambda: self._record(str(self.proc.wait())), daemon=True).start()
+
+    def _record(self, code: str) -> None:
+        tmp = self.rc.with_suffix(".tmp")
+        tmp.write_text(code)
+        tmp.replace(self.rc)
+
+    def wait(self) -> TinyRun:
+        while not self.rc.exists():
+            time.sleep(1)
+        output = self.log.read_text()
+        assert self.rc.read_text() == "0", f"dvc repro failed in {self.repo}:\n{output}"
+        return TinyRun(self.repo, tiny_env(), output)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tiny_build(request, tmp_path_factory):
+    """Starts the tiny run at the session's first test, when any selected test reads it."""
+    if not any(map(_reads_tiny_run, request.session.items)):
+        yield None
+        return
+    base = tmp_path_factory.getbasetemp()
+    build = _TinyBuild((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "tiny")
+    build.start_once()
+    # The tiny run is the suite's critical path: from here on this process's tests (and what they start) yield
+    # the CPU to it (under xdist every worker does; make test runs the unit tests in one worker).
+    os.nice(5)
+    yield build
+    if build.proc is not None and build.proc.poll() is None:
+        if request.session.shouldfail or request.session.shouldstop:
+            build.proc.terminate()  # the session is stopping: nobody will read it
+        build.proc.wait()  # another worker's test may still be waiting for it
+
+
+@pytest.fixture(scope="session")
+def tiny_run(_tiny_build) -> TinyRun:
+    """The finished tiny run, shared: read it, never change it (and run no DVC command in it but
+    `dvc repro`'s no-op check: DVC locks the repository). A test that changes it takes ``tiny_copy``."""
+    return _tiny_build.wait()
+
+
+@pytest.fixture
+def tiny_copy(tiny_run, tmp_path) -> TinyRun:
+    """A private copy of the finished tiny run, for a test that changes it (params, forced reruns, `dvc exp`):
+    a second to copy, where a second `dvc repro` would take minutes."""
+    path = tmp_path / "repo"
+    shutil.copytree(tiny_run.path, path, symlinks=True)
+    # MLflow stored absolute artifact locations: point them at the copy, so its new runs write there
+    with sqlite3.connect(path / "mlflow.db") as db:
+        db.execute("UPDATE experiments SET artifact_location = replace(artifact_location, ?, ?)",
+                   (str(tiny_run.path), str(path)))
+        db.execute("UPDATE runs SET artifact_uri = replace(artifact_uri, ?, ?)", (str(tiny_run.path), str(path)))
+    db.close()
+    return TinyRun(path, tiny_run.env, tiny_run.output)

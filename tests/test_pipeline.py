@@ -9,12 +9,12 @@ dvc exp run --queue -S 'lstmae.synthetic.model.hidden=3,5' + dvc queue start -j 
 by python -m seqlab.tools.experiment_grid and shown in the report.
 The MNIST study reads 100 tiny random images the fixture writes as IDX files (source idx:<dir>), and
 the char-LSTM a short tale the fixture writes (source file:<path>).
+The first repro is conftest's shared tiny run (``tiny_run``), built once while the unit tests run; the
+tests that read it share it, and a test that changes the repository works on its own copy (``tiny_copy``).
 """
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,14 +24,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, shrink
-from test_mnist_data import write_idx_dir
+from conftest import TALE
 
 pytestmark = pytest.mark.e2e
 
 MODELS = ["rnn", "lstm", "peephole", "gru"]
-TALE = ("Once there was a miller who was poor, but he had a beautiful daughter. 'Tell me,' said the king, "
-        "'can she spin straw into gold?' And the Miller said: 'Why, she can!'\n") * 30
 
 
 def _run(args: list[str], cwd: Path, env: dict) -> str:
@@ -44,42 +41,21 @@ def _ran(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", output))
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    repo = tmp_path_factory.mktemp("seqlab") / "repo"
-    # tracked files and new ones not yet committed (but not ignored), as a commit of this tree would hold
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True)
-    for rel in filter(None, files.stdout.split("\0")):
-        src = ROOT / rel
-        # outputs stay behind, and so does a recorded sweep (sweeps/<study>/): the tiny run records its own
-        # (the recorded benchmark stays: the report reads it, as a committed record)
-        skip = rel.startswith(("data/", "models/", "reports/", "tests/")) or (
-            rel.startswith("benchmarks/") and not rel.startswith("benchmarks/recorded/")) or (
-            rel.startswith("sweeps/") and rel != "sweeps/README.md")
-        if src.is_file() and not skip:
-            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, repo / rel)
-    p = shrink(yaml.safe_load((repo / "params.yaml").read_text()))
-    write_idx_dir(repo.parent / "mnist_idx", gz=True, n_train=80, n_test=20)
-    p["mnist"]["data"]["source"] = f"idx:{repo.parent / 'mnist_idx'}"
-    (repo.parent / "tale.txt").write_text(TALE, encoding="utf-8")
-    p["charlm"]["data"]["source"] = f"file:{repo.parent / 'tale.txt'}"
-    (repo / "params.yaml").write_text(yaml.safe_dump(p, sort_keys=False))
-
-    env = {k: v for k, v in os.environ.items() if k not in ("DVC_ROOT", "MLFLOW_TRACKING_URI", "DVC_STAGE")}
-    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-               GIT_AUTHOR_NAME="seqlab", GIT_AUTHOR_EMAIL="seqlab@localhost",
-               GIT_COMMITTER_NAME="seqlab", GIT_COMMITTER_EMAIL="seqlab@localhost")
-    for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "tiny"]):
-        _run(cmd, repo, env)
-    return repo, env
+@pytest.fixture
+def repo(tiny_run):
+    """The shared tiny run (conftest: built once, while the unit tests run): read it, change nothing."""
+    return tiny_run.path, tiny_run.env
 
 
-@pytest.fixture(scope="module")
-def first_repro(repo):
-    path, env = repo
-    return _run([sys.executable, "-m", "dvc", "repro"], path, env)
+@pytest.fixture
+def first_repro(tiny_run) -> str:
+    return tiny_run.output
+
+
+@pytest.fixture
+def own_repo(tiny_copy):
+    """A private copy of the tiny run, for a test that changes it."""
+    return tiny_copy.path, tiny_copy.env
 
 
 def test_repro_builds_every_output(repo, first_repro):
@@ -330,10 +306,10 @@ def test_repro_again_runs_nothing(repo, first_repro):
     assert _ran(out) == set() and "Data and pipelines are up to date" in out
 
 
-def test_a_key_that_only_evaluation_or_bookkeeping_reads_reruns_no_training(repo, first_repro):
+def test_a_key_that_only_evaluation_or_bookkeeping_reads_reruns_no_training(own_repo):
     """`dvc status` after changing what no training step reads: evaluation-only keys and the run's
     settings (worker count, MLflow store). Only the stages that read them are out of date."""
-    path, env = repo
+    path, env = own_repo
     original = (path / "params.yaml").read_text()
     p = yaml.safe_load(original)
     p["recall"]["report"]["examples"] += 1
@@ -352,8 +328,8 @@ def test_a_key_that_only_evaluation_or_bookkeeping_reads_reruns_no_training(repo
                        "report"}, status
 
 
-def test_the_gan_reruns_to_identical_grids_interpolations_and_scores(repo, first_repro):
-    path, env = repo
+def test_the_gan_reruns_to_identical_grids_interpolations_and_scores(own_repo):
+    path, env = own_repo
 
     def outputs() -> dict:
         with np.load(path / "models/gan/mlp/snapshots.npz") as s, np.load(path / "reports/gan/interpolations.npz") as i:
@@ -369,11 +345,10 @@ def test_the_gan_reruns_to_identical_grids_interpolations_and_scores(repo, first
     assert before.keys() == after.keys()
     for key, value in before.items():
         assert np.array_equal(value, after[key]) if isinstance(value, np.ndarray) else value == after[key], key
-    _run([sys.executable, "-m", "dvc", "repro"], path, env)  # the figures and the report, for the tests after
 
 
-def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, first_repro):
-    path, env = repo
+def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(own_repo):
+    path, env = own_repo
     dvc = [sys.executable, "-m", "dvc"]
     _run(["git", "add", "-A"], path, env)  # main carries dvc.lock and the metrics
     _run(["git", "commit", "-qm", "baseline run"], path, env)
@@ -406,13 +381,17 @@ def test_exp_run_reruns_only_the_lstm_chain_and_metrics_diff_shows_it(repo, firs
     assert len(names) == 1 and names.pop() in shown
 
 
-def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
-    path, env = repo
+def test_exp_run_on_one_study_reruns_only_that_study(own_repo):
+    path, env = own_repo
     before = {s: (path / f"reports/metrics/{s}.json").read_text() for s in STUDIES}
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "recall.train.steps=8"], path, env)
     assert _ran(out) == {"recall_train", "recall_evaluate", "recall_figures", "claims", "report"}
     for s in ("addition", "adding", "sweep", "mnist"):
         assert (path / f"reports/metrics/{s}.json").read_text() == before[s]
+
+
+def test_exp_run_on_the_masked_study_leaves_the_course_network_cached(own_repo):
+    path, env = own_repo
     before_claims = json.loads((path / "reports/metrics/claims.json").read_text())
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "masked.mask.kind=right"], path, env)
     # the course's network keeps its own (left) mask and stays cached; its evaluation shows seqlab's beside it
@@ -425,8 +404,8 @@ def test_exp_run_on_one_study_reruns_only_that_study(repo, first_repro):
     assert "not comparable: masked.mask.kind is 'right'" in ledger["masked.ghosts_3_8"]["corrected"]
 
 
-def test_exp_run_on_the_autoencoder_leaves_the_classifiers_cached(repo, first_repro):
-    path, env = repo
+def test_exp_run_on_the_autoencoder_leaves_the_classifiers_cached(own_repo):
+    path, env = own_repo
     before = json.loads((path / "reports/metrics/mnist.json").read_text())
     out = _run([sys.executable, "-m", "dvc", "exp", "run", "-S", "mnist.autoencoder.hidden=6"], path, env)
     assert _ran(out) == {"mnist_train_autoencoder", "mnist_evaluate", "mnist_figures", "claims", "report"}
@@ -471,13 +450,12 @@ def test_repro_builds_the_lstmae_study_on_ticker_disjoint_windows(repo, first_re
     assert all(f"No sweep has been recorded: `sweeps/{name}/`" in md for name in ("mnist_row_init", "mnist_autoencoder_init"))
 
 
-def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(repo, first_repro):
+def test_a_sweep_runs_as_queued_dvc_experiments_and_is_chosen_on_validation(own_repo):
     """The README's sweep: DVC's own sweep syntax queues the grid, `dvc queue start -j 2` runs it,
     `python -m seqlab.tools.experiment_grid` reads `dvc exp show --json`; the report then shows the table."""
-    path, env = repo
+    path, env = own_repo
     dvc = [sys.executable, "-m", "dvc"]
     env = {**env, "OMP_NUM_THREADS": "1"}
-    _run([sys.executable, "-m", "dvc", "repro"], path, env)  # whatever earlier tests left changed
     _run(["git", "add", "-A"], path, env)
     _run(["git", "commit", "-qm", "before the sweep", "--allow-empty"], path, env)
     _run(dvc + ["exp", "run", "--queue", "-S", "lstmae.synthetic.model.hidden=3,5", "lstmae_evaluate"], path, env)
